@@ -1,0 +1,1 @@
+"""Action drivers: how the harness makes the SUT (or a person at it) do things."""

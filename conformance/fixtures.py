@@ -1,0 +1,332 @@
+"""What the plugin's fixtures do: start SUTs and harness endpoints, bind them to tests, record outcomes.
+
+Kept out of pytest_plugin.py so the glue stays thin; pytest objects are only passed through.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.errors import ActionUnsupported, HarnessError, SutDisconnected
+from conformance.ocppj.schemas import default_store
+from conformance.ocppj.validation import FrameValidator
+from conformance.session.endpoints import HarnessCsms, HarnessStation
+from conformance.session.responders import csms_responders, station_responders
+from conformance.session.session import Session
+from conformance.settings import RunSettings
+from conformance.testing import steps
+from conformance.transport import CsmsServer
+from conformance.transport.security import ClientSecurity, ServerSecurity
+
+_SESSIONS_KEY = pytest.StashKey[list[Session]]()
+_OUTCOMES_KEY = pytest.StashKey[dict[str, Any]]()
+_STEPS_KEY = pytest.StashKey[list[str]]()
+
+
+def case_id_of(item: pytest.Item) -> str | None:
+    marker = item.get_closest_marker("ocpp_case")
+    return str(marker.args[0]) if marker and marker.args else None
+
+
+def sut_type_of(case_id: str) -> str:
+    return "csms" if case_id.endswith("_CSMS") else "charging-station"
+
+
+@dataclass
+class BuiltinSut:
+    kind: str
+    handle: Any
+    control: Any
+
+
+@dataclass
+class Runtime:
+    settings: RunSettings
+    loop: asyncio.AbstractEventLoop
+    workdir: Path
+    validator: FrameValidator = field(init=False)
+    _csms: HarnessCsms | None = None
+    _builtin: dict[str, BuiltinSut] = field(default_factory=dict)
+    _drivers: dict[str, Any] = field(default_factory=dict)
+    _pki: Any = None
+
+    def __post_init__(self) -> None:
+        self.validator = FrameValidator(default_store())
+
+    # ------------------------------------------------------------ security material
+    def pki(self) -> Any:
+        if self._pki is None:
+            from conformance.transport.pki import make_test_pki
+
+            self._pki = make_test_pki(self.workdir / "pki", self.settings.station_id)
+        return self._pki
+
+    def _password(self) -> str | None:
+        if self.settings.password:
+            return self.settings.password
+        if self.settings.builtin and self.settings.security_profile in (1, 2):
+            return "builtin-" + self.settings.station_id + "-password"
+        return None
+
+    def _server_security(self) -> ServerSecurity:
+        s, profile = self.settings, self.settings.security_profile
+        if profile == 0:
+            return ServerSecurity(profile=0)
+        password = self._password()
+        passwords = {s.station_id: password} if password else None
+        if profile == 1:
+            return ServerSecurity(profile=1, passwords=passwords)
+        if s.builtin:
+            pki = self.pki()
+            return ServerSecurity(
+                profile=profile, passwords=passwords, certfile=pki.server_cert, keyfile=pki.server_key, cafile=pki.ca_cert
+            )
+        return ServerSecurity(profile=profile, passwords=passwords, certfile=s.cert, keyfile=s.key, cafile=s.ca)
+
+    def _client_security(self) -> ClientSecurity:
+        s, profile = self.settings, self.settings.security_profile
+        password = self._password() if profile in (1, 2) else None
+        if profile < 2:
+            return ClientSecurity(profile=profile, password=password)
+        if s.builtin:
+            pki = self.pki()
+            return ClientSecurity(
+                profile=profile,
+                password=password,
+                cafile=pki.ca_cert,
+                certfile=pki.station_cert if profile == 3 else None,
+                keyfile=pki.station_key if profile == 3 else None,
+            )
+        return ClientSecurity(profile=profile, password=password, cafile=s.ca, certfile=s.cert, keyfile=s.key)
+
+    # ------------------------------------------------------------ harness as CSMS
+    def _start_csms(self) -> HarnessCsms:
+        s = self.settings
+        tokens = s.description.tokens
+
+        def token_status(id_token: Any) -> str:
+            return tokens.status_for(id_token)
+
+        async def start() -> HarnessCsms:
+            server = CsmsServer(s.listen_host, s.listen_port, security=self._server_security())
+            await server.start()
+            endpoint = HarnessCsms(
+                server,
+                s.station_id,
+                validator=self.validator,
+                timeout=s.timeout,
+                responders=dict(csms_responders(heartbeat_interval=300, token_status=token_status)),
+            )
+            await endpoint.start()
+            return endpoint
+
+        endpoint = self.loop.run_until_complete(start())
+        if s.builtin:
+            self._start_builtin_station(endpoint.url)
+        return endpoint
+
+    def _start_builtin_station(self, csms_url: str) -> None:
+        from conformance.reference.station import StationConfig, start_reference_station
+
+        s = self.settings
+        profile = s.security_profile
+        extra: dict[str, Any] = {}
+        if profile in (1, 2):
+            extra["password"] = self._password()
+        if profile >= 2:
+            pki = self.pki()
+            extra["cafile"] = pki.ca_cert
+            if profile == 3:
+                extra["certfile"], extra["keyfile"] = pki.station_cert, pki.station_key
+        config = StationConfig.from_description(s.description, station_id=s.station_id, security_profile=profile, **extra)
+        handle = start_reference_station(csms_url, config, mutant=s.mutant)
+        self._builtin["charging-station"] = BuiltinSut("charging-station", handle, handle.control)
+
+    def csms_for_test(self, item: pytest.Item) -> HarnessCsms:
+        if self._csms is None:
+            self._csms = self._start_csms()
+        endpoint = self._csms
+        endpoint.begin_test()
+        self._activate(item, endpoint)
+        if not endpoint.connected:
+            try:
+                self.loop.run_until_complete(
+                    endpoint.wait_connected(timeout=self.settings.description.timeouts.connect, after=0)
+                )
+            except Exception as exc:
+                raise SutDisconnected(
+                    f"[disconnected] the charging station under test did not connect to"
+                    f" {endpoint.url}{self.settings.station_id}: {exc}"
+                ) from None
+        return endpoint
+
+    # ------------------------------------------------------------ harness as station
+    def _csms_url(self) -> str:
+        if self.settings.csms_url:
+            return self.settings.csms_url
+        builtin = self._builtin.get("csms")
+        if builtin is None:
+            builtin = self._start_builtin_csms()
+        return str(builtin.handle.url)
+
+    def _start_builtin_csms(self) -> BuiltinSut:
+        from conformance.reference.csms import CsmsConfig, start_reference_csms
+
+        s = self.settings
+        profile = s.security_profile
+        extra: dict[str, Any] = {}
+        if profile >= 2:
+            pki = self.pki()
+            extra.update(certfile=pki.server_cert, keyfile=pki.server_key, cafile=pki.ca_cert)
+        config = CsmsConfig.from_description(
+            s.description, station_id=s.station_id, password=self._password(), security_profile=profile, **extra
+        )
+        handle = start_reference_csms(config, mutant=s.mutant)
+        sut = BuiltinSut("csms", handle, handle.control)
+        self._builtin["csms"] = sut
+        return sut
+
+    def station_for_test(self, item: pytest.Item) -> HarnessStation:
+        s = self.settings
+        endpoint = HarnessStation(
+            self._csms_url(),
+            s.station_id,
+            self._client_security(),
+            validator=self.validator,
+            timeout=s.timeout,
+            connect_timeout=s.description.timeouts.connect,
+            responders=dict(station_responders(s.description.device_model.values)),
+        )
+        self._activate(item, endpoint)
+        return endpoint
+
+    # ------------------------------------------------------------ drivers
+    def driver_for(self, item: pytest.Item) -> Any:
+        case_id = case_id_of(item)
+        kind = sut_type_of(case_id) if case_id else self.settings.sut_types[0]
+        if kind not in self._drivers:
+            from conformance.drivers.factory import make_driver
+
+            control = None
+            if self.settings.builtin:
+                if kind == "csms":
+                    self._csms_url()
+                control = self._builtin[kind].control if kind in self._builtin else None
+            self._drivers[kind] = GuardedDriver(make_driver(self.settings.description, builtin_control=control))
+        return self._drivers[kind]
+
+    # ------------------------------------------------------------ per test
+    def _activate(self, item: pytest.Item, endpoint: Session) -> None:
+        sessions = item.stash.setdefault(_SESSIONS_KEY, [])
+        sessions.append(endpoint)
+        log = item.stash.setdefault(_STEPS_KEY, [])
+        steps.activate(tuple(s.transcript for s in sessions), log)
+        endpoint.transcript_mark = endpoint.transcript.mark()  # type: ignore[attr-defined]
+
+    def end_test(self, item: pytest.Item) -> None:
+        from conformance.reporting import IDENTITY_KEY
+
+        for session in item.stash.get(_SESSIONS_KEY, []):
+            _attach_transcript(session)
+            if isinstance(session, HarnessCsms) and session.sut_identity:
+                identities = item.config.stash.setdefault(IDENTITY_KEY, {})
+                identities["charging-station"] = dict(session.sut_identity)
+                import allure
+
+                allure.attach(
+                    "\n".join(f"{k}: {v}" for k, v in session.sut_identity.items()),
+                    name="SUT identity (BootNotification)",
+                    attachment_type=allure.attachment_type.TEXT,
+                )
+            if isinstance(session, HarnessStation):
+                with contextlib.suppress(Exception):
+                    self.loop.run_until_complete(session.aclose())
+
+    def close(self) -> None:
+        if self._csms is not None:
+            with contextlib.suppress(Exception):
+                self.loop.run_until_complete(self._csms.stop())
+            with contextlib.suppress(Exception):
+                self.loop.run_until_complete(self._csms.server.stop())
+        for sut in self._builtin.values():
+            with contextlib.suppress(Exception):
+                sut.handle.stop()
+
+
+class GuardedDriver:
+    """Wraps a driver so an unsupported action raises ActionUnsupported (the case is skipped)."""
+
+    def __init__(self, driver: Any) -> None:
+        self.driver = driver
+        self.name = getattr(driver, "name", type(driver).__name__)
+
+    def supports(self, action: str) -> bool:
+        return bool(self.driver.supports(action))
+
+    async def perform(self, action: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        if not self.driver.supports(action):
+            raise ActionUnsupported(action, self.name)
+        result = await self.driver.perform(action, dict(params or {}))
+        if not isinstance(result, dict):
+            raise HarnessError(f"driver {self.name} returned {type(result).__name__} for {action}, not a dict")
+        return result
+
+
+def active_sessions(item: pytest.Item) -> list[Session]:
+    return list(item.stash.get(_SESSIONS_KEY, []))
+
+
+def _attach_transcript(session: Session) -> None:
+    import allure
+
+    mark = getattr(session, "transcript_mark", 0)
+    records = session.transcript.since(mark)
+    if not records:
+        return
+    role = "harness-as-CSMS" if isinstance(session, HarnessCsms) else "harness-as-station"
+    allure.attach(session.transcript.to_jsonl(records), name=f"transcript ({role}).jsonl",
+                  attachment_type=allure.attachment_type.JSON)
+    allure.attach(session.transcript.to_text(records), name=f"transcript ({role}).txt",
+                  attachment_type=allure.attachment_type.TEXT)
+    if session.violations:
+        allure.attach("\n\n".join(v.describe() for v in session.violations), name="validation errors",
+                      attachment_type=allure.attachment_type.TEXT)
+
+
+def record_outcome(item: pytest.Item, report: pytest.TestReport) -> None:
+    case_id = case_id_of(item)
+    if case_id is None:
+        return
+    outcomes = item.config.stash.setdefault(_OUTCOMES_KEY, {})
+    if report.when == "call" or report.outcome != "passed":
+        if report.skipped:
+            reason = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else str(report.longrepr)
+            outcome = "not-applicable" if "[not-applicable]" in reason else "skipped"
+        else:
+            outcome = report.outcome
+            reason = report.longreprtext.strip().splitlines()[-1] if report.failed and report.longreprtext else ""
+        previous = outcomes.get(case_id)
+        if previous is None or previous["outcome"] in ("passed", "skipped") and outcome == "failed":
+            outcomes[case_id] = {"outcome": outcome, "reason": reason, "duration": report.duration}
+
+
+def recorded_outcomes(config: pytest.Config) -> dict[str, Any]:
+    return dict(config.stash.get(_OUTCOMES_KEY, {}))
+
+
+def finish_session(config: pytest.Config, exitstatus: int) -> None:
+    from conformance.reporting import write_session_reports
+
+    write_session_reports(config, recorded_outcomes(config))
+
+
+def summary_lines(config: pytest.Config) -> list[str]:
+    from conformance.reporting import readiness_summary
+
+    return readiness_summary(config)
