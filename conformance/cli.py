@@ -44,7 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command == "certs":
         from conformance.certs_cli import certs_main
 
-        return certs_main(rest)
+        return int(certs_main(rest))
     if command == "sim":
         return _sim(rest)
     print(f"ocpp-conformance: unknown command {command!r}\n\nusage: {USAGE}", file=sys.stderr)
@@ -62,7 +62,10 @@ def _report(argv: list[str]) -> int:
     options = parser.parse_args(argv)
     results = Path(options.results)
     if not results.is_dir():
-        print(f"ocpp-conformance report: no results at {results}: run `ocpp-conformance run` first", file=sys.stderr)
+        print(
+            f"ocpp-conformance report: no results at {results}: run `ocpp-conformance run` first",
+            file=sys.stderr,
+        )
         return 2
     try:
         path = render_html(results, Path(options.out))
@@ -80,10 +83,10 @@ def _sim(argv: list[str]) -> int:
     if argv[0] == "station":
         from conformance.reference.station.sim import sim_station_main
 
-        return sim_station_main(argv[1:])
+        return int(sim_station_main(argv[1:]))
     from conformance.reference.csms.sim import sim_csms_main
 
-    return sim_csms_main(argv[1:])
+    return int(sim_csms_main(argv[1:]))
 
 
 if __name__ == "__main__":

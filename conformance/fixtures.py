@@ -24,7 +24,7 @@ from conformance.testing import steps
 from conformance.transport import CsmsServer
 from conformance.transport.security import ClientSecurity, ServerSecurity
 
-_SESSIONS_KEY = pytest.StashKey[list[Session]]()
+_SESSIONS_KEY = pytest.StashKey[list[Session]]()  # mypy: Stash is invariant; see active_sessions
 _OUTCOMES_KEY = pytest.StashKey[dict[str, Any]]()
 _STEPS_KEY = pytest.StashKey[list[str]]()
 
@@ -85,9 +85,15 @@ class Runtime:
         if s.builtin:
             pki = self.pki()
             return ServerSecurity(
-                profile=profile, passwords=passwords, certfile=pki.server_cert, keyfile=pki.server_key, cafile=pki.ca_cert
+                profile=profile,
+                passwords=passwords,
+                certfile=pki.server_cert,
+                keyfile=pki.server_key,
+                cafile=pki.ca_cert,
             )
-        return ServerSecurity(profile=profile, passwords=passwords, certfile=s.cert, keyfile=s.key, cafile=s.ca)
+        return ServerSecurity(
+            profile=profile, passwords=passwords, certfile=s.cert, keyfile=s.key, cafile=s.ca
+        )
 
     def _client_security(self) -> ClientSecurity:
         s, profile = self.settings, self.settings.security_profile
@@ -144,7 +150,9 @@ class Runtime:
             extra["cafile"] = pki.ca_cert
             if profile == 3:
                 extra["certfile"], extra["keyfile"] = pki.station_cert, pki.station_key
-        config = StationConfig.from_description(s.description, station_id=s.station_id, security_profile=profile, **extra)
+        config = StationConfig.from_description(
+            s.description, station_id=s.station_id, security_profile=profile, **extra
+        )
         handle = start_reference_station(csms_url, config, mutant=s.mutant)
         self._builtin["charging-station"] = BuiltinSut("charging-station", handle, handle.control)
 
@@ -185,7 +193,11 @@ class Runtime:
             pki = self.pki()
             extra.update(certfile=pki.server_cert, keyfile=pki.server_key, cafile=pki.ca_cert)
         config = CsmsConfig.from_description(
-            s.description, station_id=s.station_id, password=self._password(), security_profile=profile, **extra
+            s.description,
+            station_id=s.station_id,
+            password=self._password(),
+            security_profile=profile,
+            **extra,
         )
         handle = start_reference_csms(config, mutant=s.mutant)
         sut = BuiltinSut("csms", handle, handle.control)
@@ -218,7 +230,9 @@ class Runtime:
                 if kind == "csms":
                     self._csms_url()
                 control = self._builtin[kind].control if kind in self._builtin else None
-            self._drivers[kind] = GuardedDriver(make_driver(self.settings.description, builtin_control=control))
+            self._drivers[kind] = GuardedDriver(
+                make_driver(self.settings.description, builtin_control=control)
+            )
         return self._drivers[kind]
 
     # ------------------------------------------------------------ per test
@@ -232,7 +246,7 @@ class Runtime:
     def end_test(self, item: pytest.Item) -> None:
         from conformance.reporting import IDENTITY_KEY
 
-        for session in item.stash.get(_SESSIONS_KEY, []):
+        for session in active_sessions(item):
             _attach_transcript(session)
             if isinstance(session, HarnessCsms) and session.sut_identity:
                 identities = item.config.stash.setdefault(IDENTITY_KEY, {})
@@ -274,12 +288,16 @@ class GuardedDriver:
             raise ActionUnsupported(action, self.name)
         result = await self.driver.perform(action, dict(params or {}))
         if not isinstance(result, dict):
-            raise HarnessError(f"driver {self.name} returned {type(result).__name__} for {action}, not a dict")
+            raise HarnessError(
+                f"driver {self.name} returned {type(result).__name__} for {action}, not a dict"
+            )
         return result
 
 
 def active_sessions(item: pytest.Item) -> list[Session]:
-    return list(item.stash.get(_SESSIONS_KEY, []))
+    empty: list[Session] = []
+    sessions = item.stash.get(_SESSIONS_KEY, empty)
+    return list(sessions)
 
 
 def _attach_transcript(session: Session) -> None:
@@ -290,13 +308,22 @@ def _attach_transcript(session: Session) -> None:
     if not records:
         return
     role = "harness-as-CSMS" if isinstance(session, HarnessCsms) else "harness-as-station"
-    allure.attach(session.transcript.to_jsonl(records), name=f"transcript ({role}).jsonl",
-                  attachment_type=allure.attachment_type.JSON)
-    allure.attach(session.transcript.to_text(records), name=f"transcript ({role}).txt",
-                  attachment_type=allure.attachment_type.TEXT)
+    allure.attach(
+        session.transcript.to_jsonl(records),
+        name=f"transcript ({role}).jsonl",
+        attachment_type=allure.attachment_type.JSON,
+    )
+    allure.attach(
+        session.transcript.to_text(records),
+        name=f"transcript ({role}).txt",
+        attachment_type=allure.attachment_type.TEXT,
+    )
     if session.violations:
-        allure.attach("\n\n".join(v.describe() for v in session.violations), name="validation errors",
-                      attachment_type=allure.attachment_type.TEXT)
+        allure.attach(
+            "\n\n".join(v.describe() for v in session.violations),
+            name="validation errors",
+            attachment_type=allure.attachment_type.TEXT,
+        )
 
 
 def record_outcome(item: pytest.Item, report: pytest.TestReport) -> None:
@@ -310,14 +337,18 @@ def record_outcome(item: pytest.Item, report: pytest.TestReport) -> None:
             outcome = "not-applicable" if "[not-applicable]" in reason else "skipped"
         else:
             outcome = report.outcome
-            reason = report.longreprtext.strip().splitlines()[-1] if report.failed and report.longreprtext else ""
+            reason = (
+                report.longreprtext.strip().splitlines()[-1] if report.failed and report.longreprtext else ""
+            )
         previous = outcomes.get(case_id)
-        if previous is None or previous["outcome"] in ("passed", "skipped") and outcome == "failed":
+        if previous is None or (previous["outcome"] in ("passed", "skipped") and outcome == "failed"):
             outcomes[case_id] = {"outcome": outcome, "reason": reason, "duration": report.duration}
 
 
 def recorded_outcomes(config: pytest.Config) -> dict[str, Any]:
-    return dict(config.stash.get(_OUTCOMES_KEY, {}))
+    empty: dict[str, Any] = {}
+    outcomes = config.stash.get(_OUTCOMES_KEY, empty)
+    return dict(outcomes)
 
 
 def finish_session(config: pytest.Config, exitstatus: int) -> None:

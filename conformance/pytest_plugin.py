@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import Any
 
 import pytest
@@ -77,6 +77,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "ocpp_case(id, requirements=(), catches=(), actions=()): an OCPP Part 6 test case"
     )
+    config.addinivalue_line(
+        "markers", "ocpp_fuzz(action, sut): a schema-driven fuzz case FZ_<Action>_<CS|CSMS> for that SUT type"
+    )
     options = {name.replace("-", "_"): _option(config, name) for name, _, _ in _OPTIONS}
     options["builtin"] = config.getoption("ocpp_builtin")
     options["profiles"] = config.getoption("ocpp_profile")
@@ -119,7 +122,9 @@ def loop_of(config: pytest.Config) -> asyncio.AbstractEventLoop:
 
 
 # ---------------------------------------------------------------- collection
-def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
     from conformance.selection import select_items
 
     select_items(config, settings_of(config), items)
@@ -149,7 +154,9 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     except NotApplicable as exc:
         pytest.skip(f"[not-applicable] {exc}")
     except TimeoutError:
-        pytest.fail(f"[timeout] the case did not finish within --ocpp-case-timeout {settings.case_timeout:g} s")
+        pytest.fail(
+            f"[timeout] the case did not finish within --ocpp-case-timeout {settings.case_timeout:g} s"
+        )
     except HarnessError as exc:
         pytest.fail(f"[harness] {exc}")
     return True
@@ -215,13 +222,15 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         apply_case_labels(Catalogue.load().get(case_id), sut_type_of(case_id))
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
-    outcome = yield
-    report = outcome.get_result()
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
     from conformance.fixtures import record_outcome
 
     record_outcome(item, report)
+    return report
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

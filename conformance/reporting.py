@@ -16,7 +16,13 @@ from conformance.report.allure_labels import (
     write_environment,
     write_executor,
 )
-from conformance.report.readiness import CaseOutcome, SutInfo, compute_readiness, format_table, write_readiness
+from conformance.report.readiness import (
+    CaseOutcome,
+    SutInfo,
+    compute_readiness,
+    format_table,
+    write_readiness,
+)
 from conformance.settings import RunSettings
 
 _REPORT_KEY = pytest.StashKey[dict[str, Any]]()
@@ -40,7 +46,9 @@ def sut_infos(settings: RunSettings, identities: dict[str, dict[str, str]]) -> l
                 type=kind,
                 vendor=seen.get("vendorName", described.vendor_name if kind == "charging-station" else ""),
                 model=seen.get("model", described.model if kind == "charging-station" else ""),
-                firmware=seen.get("firmwareVersion", described.firmware_version if kind == "charging-station" else ""),
+                firmware=seen.get(
+                    "firmwareVersion", described.firmware_version if kind == "charging-station" else ""
+                ),
                 station_id=settings.station_id,
                 features=dict(settings.description.features),
             )
@@ -62,7 +70,10 @@ def write_session_reports(config: pytest.Config, outcomes: dict[str, Any]) -> No
         profiles=list(settings.profiles) or None,
         implemented_ids=implemented,
     )
-    report["paths"] = {"readiness_json": str(reports / "readiness.json"), "readiness_md": str(reports / "readiness.md")}
+    report["paths"] = {
+        "readiness_json": str(reports / "readiness.json"),
+        "readiness_md": str(reports / "readiness.md"),
+    }
     write_readiness(report, reports)
     config.stash[_REPORT_KEY] = report
     allure_dir = getattr(config.option, "allure_report_dir", None)

@@ -15,9 +15,12 @@ def pytest_arguments(user_args: Sequence[str], *, cwd: Path | None = None) -> li
     here = (cwd or Path.cwd()).resolve()
     reports = here / "reports"
     args = [
-        "-c", str(data_dir() / "run.ini"),
-        "--rootdir", str(here),
-        "-p", "no:cacheprovider",
+        "-c",
+        str(data_dir() / "run.ini"),
+        "--rootdir",
+        str(here),
+        "-p",
+        "no:cacheprovider",
         f"--alluredir={reports / 'allure-results'}",
         "--clean-alluredir",
         f"--junitxml={reports / 'junit.xml'}",

@@ -111,10 +111,13 @@ def resolve_settings(options: Mapping[str, Any], environ: Mapping[str, str] | No
     security_profile = int(profile_value) if profile_value not in (None, "") else sut.security_profile
     if security_profile not in (0, 1, 2, 3):
         raise ConfigError(f"--ocpp-security-profile: expected 0, 1, 2 or 3, got {security_profile}")
-    password = options.get("password") or env.get("OCPP_PASSWORD") or _password_from_description(description, env)
+    password = (
+        options.get("password") or env.get("OCPP_PASSWORD") or _password_from_description(description, env)
+    )
     if security_profile in (1, 2) and not password and not builtin:
         raise ConfigError(
-            f"security profile {security_profile} needs a Basic-auth password: --ocpp-password or OCPP_PASSWORD"
+            f"security profile {security_profile} needs a Basic-auth password:"
+            " --ocpp-password or OCPP_PASSWORD"
         )
     timeout = float(options.get("timeout") or description.timeouts.default)
     if timeout <= 0:

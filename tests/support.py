@@ -12,21 +12,29 @@ REPO = Path(__file__).resolve().parent.parent
 TESTCASES = REPO / "testcases"
 
 
-def run_pytest(*args: str, cwd: Path | None = None, timeout: float = 180, env: dict[str, str] | None = None
-               ) -> subprocess.CompletedProcess[str]:
+def run_pytest(
+    *args: str, cwd: Path | None = None, timeout: float = 180, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """pytest in a fresh interpreter (the plugin loads through its entry point, as for a user)."""
     full_env = {**os.environ, **(env or {})}
     full_env.pop("PYTEST_ADDOPTS", None)
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
-        cwd=cwd or REPO, capture_output=True, text=True, timeout=timeout, env=full_env,
+        cwd=cwd or REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=full_env,
     )
 
 
 def run_cli(*args: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "conformance.cli", *args],
-        cwd=cwd, capture_output=True, text=True, timeout=timeout,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 

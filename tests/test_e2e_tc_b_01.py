@@ -17,7 +17,9 @@ def station_port() -> int:
     return free_port()
 
 
-def _start_station(port: int, *, skip_status: bool) -> tuple[ocpp_station.TinyStation, asyncio.AbstractEventLoop]:
+def _start_station(
+    port: int, *, skip_status: bool
+) -> tuple[ocpp_station.TinyStation, asyncio.AbstractEventLoop]:
     station = ocpp_station.TinyStation(f"ws://127.0.0.1:{port}", "CP001", skip_status=skip_status)
     _thread, loop = ocpp_station.run_in_thread(station)
     return station, loop
@@ -31,9 +33,20 @@ def _stop_station(station: ocpp_station.TinyStation, loop: asyncio.AbstractEvent
 
 def _run_cs_case(port: int, reports: object) -> str:
     result = run_pytest(
-        str(TESTCASES / "cs" / "test_b_provisioning.py"), "-k", "TC_B_01_CS",
-        "--ocpp-sut", "charging-station", "--ocpp-listen", f"127.0.0.1:{port}", "--ocpp-station-id", "CP001",
-        "--ocpp-timeout", "3", "--ocpp-reports", str(reports), "-rA",
+        str(TESTCASES / "cs" / "test_b_provisioning.py"),
+        "-k",
+        "TC_B_01_CS",
+        "--ocpp-sut",
+        "charging-station",
+        "--ocpp-listen",
+        f"127.0.0.1:{port}",
+        "--ocpp-station-id",
+        "CP001",
+        "--ocpp-timeout",
+        "3",
+        "--ocpp-reports",
+        str(reports),
+        "-rA",
     )
     return result.stdout + result.stderr
 
@@ -68,9 +81,20 @@ def tiny_csms(request: pytest.FixtureRequest) -> Iterator[ocpp_csms.TinyCsms]:
 
 def _run_csms_case(url: str, reports: object) -> str:
     result = run_pytest(
-        str(TESTCASES / "csms" / "test_b_provisioning.py"), "-k", "TC_B_01_CSMS",
-        "--ocpp-sut", "csms", "--ocpp-csms-url", url, "--ocpp-station-id", "CP001", "--ocpp-timeout", "3",
-        "--ocpp-reports", str(reports), "-rA",
+        str(TESTCASES / "csms" / "test_b_provisioning.py"),
+        "-k",
+        "TC_B_01_CSMS",
+        "--ocpp-sut",
+        "csms",
+        "--ocpp-csms-url",
+        url,
+        "--ocpp-station-id",
+        "CP001",
+        "--ocpp-timeout",
+        "3",
+        "--ocpp-reports",
+        str(reports),
+        "-rA",
     )
     return result.stdout + result.stderr
 
@@ -82,7 +106,9 @@ def test_tc_b_01_csms_passes_on_a_conformant_csms(tiny_csms: ocpp_csms.TinyCsms,
 
 
 @pytest.mark.parametrize("tiny_csms", [True], indirect=True)
-def test_tc_b_01_csms_fails_on_a_wrongly_typed_interval(tiny_csms: ocpp_csms.TinyCsms, tmp_path: object) -> None:
+def test_tc_b_01_csms_fails_on_a_wrongly_typed_interval(
+    tiny_csms: ocpp_csms.TinyCsms, tmp_path: object
+) -> None:
     output = _run_csms_case(tiny_csms.url, tmp_path)
     assert "1 failed" in output, output
     assert "schema.type at $.interval" in output, output

@@ -78,7 +78,9 @@ class HarnessCsms(Session):
             text = f"handshake from station {rejection.station_id!r} refused: {rejection.reason}"
             self.transcript.note(text)
             self._violations.append(
-                SutViolation(Violation("transport.handshake", "", f"{rejection.reason} {rejection.detail}".strip()), "")
+                SutViolation(
+                    Violation("transport.handshake", "", f"{rejection.reason} {rejection.detail}".strip()), ""
+                )
             )
             self._wake_all()
 
@@ -97,7 +99,9 @@ class HarnessStation(Session):
         connect_timeout: float,
         responders: dict[str, Responder],
     ) -> None:
-        super().__init__(validator=validator, timeout=timeout, default_responders=responders, peer_name="CSMS")
+        super().__init__(
+            validator=validator, timeout=timeout, default_responders=responders, peer_name="CSMS"
+        )
         self.csms_url = url
         self.station_id = station_id
         self.security = security
@@ -110,7 +114,9 @@ class HarnessStation(Session):
                 self.csms_url, self.station_id, security or self.security, timeout=self.connect_timeout
             )
         except ConnectFailed as exc:
-            raise SutDisconnected(f"[disconnected] could not connect to the CSMS at {self.csms_url}: {exc}") from None
+            raise SutDisconnected(
+                f"[disconnected] could not connect to the CSMS at {self.csms_url}: {exc}"
+            ) from None
         self.bind(conn)
 
     async def try_connect(self, *, security: ClientSecurity | None = None) -> str | None:

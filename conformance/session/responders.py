@@ -129,7 +129,9 @@ def station_responders(
         }
 
     def clear_monitoring(call: Call) -> Payload:
-        return {"clearMonitoringResult": [{"id": i, "status": "Accepted"} for i in call.payload.get("id", [])]}
+        return {
+            "clearMonitoringResult": [{"id": i, "status": "Accepted"} for i in call.payload.get("id", [])]
+        }
 
     accepted = _const({"status": "Accepted"})
     return {

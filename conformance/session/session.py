@@ -18,7 +18,7 @@ import contextlib
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from conformance.errors import (
     HarnessError,
@@ -31,6 +31,7 @@ from conformance.ocppj.rpc import RpcTracker
 from conformance.ocppj.transcript import Transcript
 from conformance.ocppj.validation import FrameValidator, Violation
 
+T = TypeVar("T")
 Payload = dict[str, Any]
 Responder = Callable[[Call], Payload] | Payload
 Where = Callable[[Payload], bool]
@@ -289,6 +290,7 @@ class Session:
                 result = await self._await_bounded(future, limit, lambda: f"{action}Response")
             finally:
                 self._pending.pop(call.unique_id, None)
+                self._tracker.expire_outgoing(call.unique_id)  # a late answer is then flagged
         self.check_violations()
         return result
 
@@ -310,15 +312,48 @@ class Session:
         self.transcript.add("out", data, (), deliberate_invalid=deliberate_invalid)
         await conn.send(data)
 
-    async def expect_raw_response(self, unique_id: str, *, timeout: float | None = None) -> CallResult | CallError:
-        """Wait for the SUT's answer to a frame sent with `send_raw` under `unique_id`."""
-        future: asyncio.Future[CallResult | CallError] = asyncio.get_running_loop().create_future()
-        self._pending[unique_id] = ("", future)
-        try:
-            limit = self.timeout if timeout is None else timeout
-            return await self._await_bounded(future, limit, lambda: f"an answer to message {unique_id}")
-        finally:
-            self._pending.pop(unique_id, None)
+    async def call_raw(
+        self,
+        data: str | bytes,
+        *,
+        unique_id: str | None,
+        action: str | None = None,
+        timeout: float | None = None,
+        expect_reply: bool = True,
+    ) -> CallResult | CallError | None:
+        """Send a hand-made (usually deliberately invalid) CALL and wait for the SUT's answer.
+
+        `unique_id` / `action`: what the SUT can read from the frame, so its answer is correlated and its
+        CALLRESULT validated against the action's response schema. With `expect_reply=False` (nothing
+        readable to answer) silence until the timeout returns None instead of failing.
+        """
+        self.check_violations()
+        async with self._call_lock:
+            future: asyncio.Future[CallResult | CallError] = asyncio.get_running_loop().create_future()
+            if unique_id is not None:
+                self._pending[unique_id] = (action or "", future)
+                self._tracker.outgoing_call(Call(unique_id, action or "", {}))
+            try:
+                await self.send_raw(data)
+                limit = self.timeout if timeout is None else timeout
+                if unique_id is None or not expect_reply:
+                    try:
+                        return await asyncio.wait_for(asyncio.shield(future), limit)
+                    except TimeoutError:
+                        return None
+                    except _ViolationPending:
+                        self.check_violations()
+                        raise
+                    except _Disconnected:
+                        raise SutDisconnected(
+                            f"[disconnected] the {self.peer_name} closed the connection after a deliberately"
+                            f" invalid frame{self._reason()}"
+                        ) from None
+                return await self._await_bounded(future, limit, lambda: f"an answer to message {unique_id!r}")
+            finally:
+                if unique_id is not None:
+                    self._pending.pop(unique_id, None)
+                    self._tracker.expire_outgoing(unique_id)
 
     async def expect_no_message(self, seconds: float, *, action: str | None = None) -> None:
         """Fail if the SUT sends a CALL (of `action`, if given) within the next `seconds`."""
@@ -368,15 +403,15 @@ class Session:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.events.changed.wait(), remaining)
 
-    async def _await_bounded(
-        self, future: asyncio.Future[Any], limit: float, what: Callable[[], str]
-    ) -> Any:
+    async def _await_bounded(self, future: asyncio.Future[T], limit: float, what: Callable[[], str]) -> T:
         try:
             return await asyncio.wait_for(asyncio.shield(future), limit)
         except TimeoutError:
             self.check_violations()
             state = "" if self.connected else f" (the connection is closed{self._reason()})"
-            raise SutTimeout(f"[timeout] no {what()} from the {self.peer_name} within {limit:g} s{state}") from None
+            raise SutTimeout(
+                f"[timeout] no {what()} from the {self.peer_name} within {limit:g} s{state}"
+            ) from None
         except _ViolationPending:
             self.check_violations()
             raise HarnessError("internal: a violation woke a waiter but none was pending") from None
@@ -392,7 +427,9 @@ class Session:
 
     def _require_conn(self) -> Connection:
         if self._conn is None or self._conn.closed:
-            raise SutDisconnected(f"[disconnected] no open connection to the {self.peer_name}{self._reason()}")
+            raise SutDisconnected(
+                f"[disconnected] no open connection to the {self.peer_name}{self._reason()}"
+            )
         return self._conn
 
     async def _send_frame(self, frame: Call | CallResult | CallError) -> None:
@@ -408,7 +445,9 @@ class Session:
         await self._send_frame(CallResult(call.unique_id, payload))
         self._tracker.outgoing_response(call.unique_id)
 
-    def _take_from_inbox(self, action: str | tuple[str, ...] | None, where: Where | None) -> ReceivedCall | None:
+    def _take_from_inbox(
+        self, action: str | tuple[str, ...] | None, where: Where | None
+    ) -> ReceivedCall | None:
         for index, received in enumerate(self._inbox):
             if index in self._consumed:
                 continue
@@ -484,8 +523,9 @@ class Session:
             await self._send_error_quietly(call.unique_id, _error_code_for(schema_broken), schema_broken)
             return
         if call.action == "BootNotification":
-            self.sut_identity = {k: str(v) for k, v in call.payload.get("chargingStation", {}).items()
-                                 if isinstance(v, str)}
+            self.sut_identity = {
+                k: str(v) for k, v in call.payload.get("chargingStation", {}).items() if isinstance(v, str)
+            }
         received = ReceivedCall(call, time.monotonic(), self)
         self._inbox.append(received)
         index = len(self._inbox) - 1
@@ -501,7 +541,10 @@ class Session:
         responder = self._overrides.get(received.action, self._defaults.get(received.action))
         if responder is None:
             await self._send_error_quietly(
-                received.call.unique_id, "NotSupported", [], f"the harness has no responder for {received.action}"
+                received.call.unique_id,
+                "NotSupported",
+                [],
+                f"the harness has no responder for {received.action}",
             )
             received.answered = True
             return
@@ -546,7 +589,9 @@ def _error_code_for(violations: list[Violation]) -> str:
         code = _ERROR_CODE_FOR_RULE.get(v.rule)
         if code:
             return code
-    return "FormatViolation" if violations and violations[0].rule.startswith("schema.") else "RpcFrameworkError"
+    return (
+        "FormatViolation" if violations and violations[0].rule.startswith("schema.") else "RpcFrameworkError"
+    )
 
 
 def _excerpt(text: str | bytes, limit: int = 600) -> str:

@@ -53,9 +53,11 @@ async def cs_connectors_reported(csms: HarnessCsms, sut: Any, status: str, *, la
                 what=f"a state report for connector(s) {sorted(pending)}",
             )
             for evse_id, connector_id, value in _reported_connectors(received.action, received.payload):
-                check(evse_id != 0 and connector_id != 0,
-                      f"{received.action}Request reports evseId {evse_id} / connectorId {connector_id}:"
-                      " neither may be 0 (Booted step 5)")
+                check(
+                    evse_id != 0 and connector_id != 0,
+                    f"{received.action}Request reports evseId {evse_id} / connectorId {connector_id}:"
+                    " neither may be 0 (Booted step 5)",
+                )
                 if (evse_id, connector_id) in pending:
                     check_equal(value, status, f"state of connector {evse_id}/{connector_id}")
                     pending.discard((evse_id, connector_id))
@@ -88,10 +90,14 @@ async def csms_booted(station: HarnessStation, sut: Any) -> dict[str, Any]:
                 "chargingStation": {"model": identity.model, "vendorName": identity.vendor_name},
             },
         )
-        check(not isinstance(result, CallError),
-              f"the CSMS answered BootNotificationRequest with CALLERROR {getattr(result, 'error_code', '')}")
+        check(
+            not isinstance(result, CallError),
+            f"the CSMS answered BootNotificationRequest with CALLERROR {getattr(result, 'error_code', '')}",
+        )
         assert not isinstance(result, CallError)
-        check_equal(result.payload.get("status"), "Accepted", "BootNotificationResponse.status (Booted step 2)")
+        check_equal(
+            result.payload.get("status"), "Accepted", "BootNotificationResponse.status (Booted step 2)"
+        )
     with step("Booted 3-4: the OCTT reports every connector Available"):
         for evse_id, connector_id in connectors_of(sut):
             await station.call_ok(

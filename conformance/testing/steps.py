@@ -41,5 +41,7 @@ def step(title: str) -> Iterator[None]:
                 records = transcript.since(mark)
                 if records:
                     allure.attach(
-                        transcript.to_text(records), name="frames", attachment_type=allure.attachment_type.TEXT
+                        transcript.to_text(records),
+                        name="frames",
+                        attachment_type=allure.attachment_type.TEXT,
                     )

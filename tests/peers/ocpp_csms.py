@@ -25,7 +25,9 @@ class _Csms(ChargePoint):  # type: ignore[misc]
         self.owner = owner
 
     @on("BootNotification")
-    def on_boot(self, charging_station: dict[str, Any], reason: str, **_: Any) -> call_result.BootNotification:
+    def on_boot(
+        self, charging_station: dict[str, Any], reason: str, **_: Any
+    ) -> call_result.BootNotification:
         self.owner.boots.append({"station": self.id, "reason": reason, **charging_station})
         now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         return call_result.BootNotification(current_time=now, interval=300, status=self.owner.boot_status)

@@ -38,16 +38,16 @@ class _Station(ChargePoint):  # type: ignore[misc]
         reason = "RemoteReset" if self.owner.boots else "PowerUp"
         self.owner.boots += 1
         response = await self.call(
-            call.BootNotification(
-                charging_station={"model": "Tiny", "vendor_name": "tests"}, reason=reason
-            )
+            call.BootNotification(charging_station={"model": "Tiny", "vendor_name": "tests"}, reason=reason)
         )
         self.owner.boot_statuses.append(response.status)
         if response.status != "Accepted":
             return
         if not self.owner.skip_status:
             await self.call(
-                call.StatusNotification(timestamp=_now(), connector_status="Available", evse_id=1, connector_id=1)
+                call.StatusNotification(
+                    timestamp=_now(), connector_status="Available", evse_id=1, connector_id=1
+                )
             )
         await self.call(call.SecurityEventNotification(type="StartupOfTheDevice", timestamp=_now()))
 
@@ -76,7 +76,7 @@ class TinyStation:
                     await asyncio.wait({serve, reboot}, return_when=asyncio.FIRST_COMPLETED)
                     serve.cancel()
                     reboot.cancel()
-            except (OSError, websockets.exceptions.WebSocketException, asyncio.TimeoutError):
+            except (TimeoutError, OSError, websockets.exceptions.WebSocketException):
                 pass
             if not self.stopping:
                 await asyncio.sleep(0.05)  # reconnect back-off of a real station, kept short

@@ -35,11 +35,16 @@ async def csms_and_raw_station(timeout: float = 1.0) -> AsyncIterator[tuple[Harn
     server = CsmsServer("127.0.0.1", 0, security=ServerSecurity())
     await server.start()
     csms = HarnessCsms(
-        server, STATION_ID, validator=FrameValidator(default_store()), timeout=timeout,
+        server,
+        STATION_ID,
+        validator=FrameValidator(default_store()),
+        timeout=timeout,
         responders=dict(csms_responders()),
     )
     await csms.start()
-    ws = await websockets.connect(f"{csms.url.rstrip('/')}/{STATION_ID}", subprotocols=["ocpp2.0.1"], proxy=None)
+    ws = await websockets.connect(
+        f"{csms.url.rstrip('/')}/{STATION_ID}", subprotocols=["ocpp2.0.1"], proxy=None
+    )
     try:
         await csms.wait_connected(timeout=2.0, after=0)
         yield csms, ws
@@ -67,8 +72,13 @@ async def station_and_raw_csms(
     async with websockets.serve(handler, "127.0.0.1", 0, subprotocols=["ocpp2.0.1"]) as server:
         port = server.sockets[0].getsockname()[1]
         station = HarnessStation(
-            f"ws://127.0.0.1:{port}", STATION_ID, ClientSecurity(), validator=FrameValidator(default_store()),
-            timeout=timeout, connect_timeout=2.0, responders=dict(station_responders()),
+            f"ws://127.0.0.1:{port}",
+            STATION_ID,
+            ClientSecurity(),
+            validator=FrameValidator(default_store()),
+            timeout=timeout,
+            connect_timeout=2.0,
+            responders=dict(station_responders()),
         )
         await station.connect()
         try:

@@ -33,8 +33,12 @@ async def _violation_after(raw: str | bytes) -> SchemaViolationFailure:
         (frame(2, "m1", "BootNotification", {"reason": "PowerUp"}), "schema.required"),
         (frame(2, "m1", "BootNotification", {**BOOT, "reason": "Bored"}), "schema.enum"),
         (
-            frame(2, "m1", "StatusNotification",
-                  {"timestamp": "yesterday", "connectorStatus": "Available", "evseId": 1, "connectorId": 1}),
+            frame(
+                2,
+                "m1",
+                "StatusNotification",
+                {"timestamp": "yesterday", "connectorStatus": "Available", "evseId": 1, "connectorId": 1},
+            ),
             "format.date-time",
         ),
         (frame(3, "never-sent", {}), "rpc.unexpected-response"),
@@ -48,8 +52,17 @@ async def test_station_frame_violation_is_caught(raw: str | bytes, rule: str) ->
 
 
 async def test_schema_violation_names_the_json_path() -> None:
-    raw = frame(2, "m1", "StatusNotification",
-                {"timestamp": "2025-01-01T00:00:00Z", "connectorStatus": "Available", "evseId": "1", "connectorId": 1})
+    raw = frame(
+        2,
+        "m1",
+        "StatusNotification",
+        {
+            "timestamp": "2025-01-01T00:00:00Z",
+            "connectorStatus": "Available",
+            "evseId": "1",
+            "connectorId": 1,
+        },
+    )
     failure = await _violation_after(raw)
     assert failure.rule == "schema.type"
     assert failure.path == "$.evseId"
@@ -57,14 +70,14 @@ async def test_schema_violation_names_the_json_path() -> None:
 
 
 async def test_unknown_action_is_answered_not_implemented() -> None:
-    async with csms_and_raw_station() as (csms, ws):
+    async with csms_and_raw_station() as (_csms, ws):
         await ws.send(frame(2, "m1", "MakeCoffee", {}))
         answer = await recv_json(ws)
         assert answer[:3] == [4, "m1", "NotImplemented"]
 
 
 async def test_wrong_message_type_is_answered_message_type_not_supported() -> None:
-    async with csms_and_raw_station() as (csms, ws):
+    async with csms_and_raw_station() as (_csms, ws):
         await ws.send(frame(7, "m1", "Heartbeat", {}))
         answer = await recv_json(ws)
         assert answer[:3] == [4, "m1", "MessageTypeNotSupported"]
@@ -159,8 +172,13 @@ async def test_csms_schema_invalid_response_is_caught() -> None:
         ws = await asyncio.wait_for(accepted.get(), 2)
         call = asyncio.ensure_future(station.call("BootNotification", BOOT))
         request = await recv_json(ws)
-        await ws.send(frame(3, request[1], {"currentTime": "2025-01-01T00:00:00Z", "interval": "300",
-                                            "status": "Accepted"}))
+        await ws.send(
+            frame(
+                3,
+                request[1],
+                {"currentTime": "2025-01-01T00:00:00Z", "interval": "300", "status": "Accepted"},
+            )
+        )
         with pytest.raises(SchemaViolationFailure) as caught:
             await call
         assert caught.value.rule == "schema.type" and caught.value.path == "$.interval"
@@ -172,8 +190,13 @@ async def test_csms_valid_response_is_returned() -> None:
         call = asyncio.ensure_future(station.call("BootNotification", BOOT))
         request = await recv_json(ws)
         assert request[0] == 2 and request[2] == "BootNotification" and len(request[1]) <= 36
-        await ws.send(frame(3, request[1], {"currentTime": "2025-01-01T00:00:00.123Z", "interval": 300,
-                                            "status": "Accepted"}))
+        await ws.send(
+            frame(
+                3,
+                request[1],
+                {"currentTime": "2025-01-01T00:00:00.123Z", "interval": 300, "status": "Accepted"},
+            )
+        )
         result = await call
         assert isinstance(result, CallResult) and result.payload["interval"] == 300
 
@@ -181,8 +204,18 @@ async def test_csms_valid_response_is_returned() -> None:
 async def test_csms_request_is_answered_by_the_station_responder() -> None:
     async with station_and_raw_csms() as (station, accepted):
         ws = await asyncio.wait_for(accepted.get(), 2)
-        await ws.send(frame(2, "g1", "GetVariables", {"getVariableData": [
-            {"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "NoSuchThing"}}]}))
+        await ws.send(
+            frame(
+                2,
+                "g1",
+                "GetVariables",
+                {
+                    "getVariableData": [
+                        {"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "NoSuchThing"}}
+                    ]
+                },
+            )
+        )
         answer = await recv_json(ws)
         assert answer[0] == 3 and answer[2]["getVariableResult"][0]["attributeStatus"] == "UnknownComponent"
         received = await station.expect("GetVariables")
@@ -191,7 +224,7 @@ async def test_csms_request_is_answered_by_the_station_responder() -> None:
 
 async def test_silent_csms_times_out() -> None:
     async with station_and_raw_csms(timeout=0.5) as (station, _accepted):
-        with pytest.raises(SutTimeout, match="no BootNotificationResponse from the CSMS within 0.5 s"):
+        with pytest.raises(SutTimeout, match=r"no BootNotificationResponse from the CSMS within 0\.5 s"):
             await station.call("BootNotification", BOOT)
 
 
