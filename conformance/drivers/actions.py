@@ -108,6 +108,8 @@ OPERATOR_ACTIONS["configure_boot_status"] = ActionSpec(
     "make the CSMS answer the station's next BootNotification with this status",
     {"station_id": "str", "status": "Accepted | Pending | Rejected", "interval": "int seconds"},
 )
-OPERATOR_ACTIONS["get_state"] = ActionSpec("get_state", "a snapshot of the CSMS's records (reference CSMS only)")
+OPERATOR_ACTIONS["get_state"] = ActionSpec(
+    "get_state", "a snapshot of the CSMS's records (reference CSMS only)"
+)
 
 ALL_ACTIONS: Final[frozenset[str]] = frozenset(STATION_ACTIONS) | frozenset(OPERATOR_ACTIONS)
