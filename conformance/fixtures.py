@@ -168,9 +168,11 @@ class Runtime:
                     endpoint.wait_connected(timeout=self.settings.description.timeouts.connect, after=0)
                 )
             except Exception as exc:
+                refused = [f"{r.reason} {r.detail}".strip() for r in endpoint.server.rejections]
+                why = f"; refused handshakes: {'; '.join(refused[-3:])}" if refused else ""
                 raise SutDisconnected(
                     f"[disconnected] the charging station under test did not connect to"
-                    f" {endpoint.url}{self.settings.station_id}: {exc}"
+                    f" {endpoint.url}{self.settings.station_id}: {exc}{why}"
                 ) from None
         return endpoint
 
@@ -231,7 +233,9 @@ class Runtime:
                     self._csms_url()
                 control = self._builtin[kind].control if kind in self._builtin else None
             self._drivers[kind] = GuardedDriver(
-                make_driver(self.settings.description, builtin_control=control)
+                make_driver(
+                    self.settings.description, builtin_control=control, station_id=self.settings.station_id
+                )
             )
         return self._drivers[kind]
 

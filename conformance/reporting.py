@@ -100,7 +100,7 @@ def readiness_summary(config: pytest.Config) -> list[str]:
     report = config.stash.get(_REPORT_KEY, None)
     if report is None:
         return []
-    lines = ["", "OCPP 2.0.1 certification readiness", *format_table(report).splitlines()]
+    lines = ["", *format_table(report).splitlines()]
     lines.append(f"readiness: {report['paths']['readiness_md']}  {report['paths']['readiness_json']}")
     allure_dir = getattr(config.option, "allure_report_dir", None)
     if allure_dir:

@@ -392,6 +392,10 @@ class Session:
             lambda: self.events.connected > floor and self.connected, timeout, "the SUT to (re)connect"
         )
 
+    async def wait_reconnect(self, *, timeout: float | None = None) -> None:
+        """Wait for the peer's next connection (after a reboot or a dropped connection)."""
+        await self.wait_connected(timeout=timeout, after=self.events.connected)
+
     # ----------------------------------------------------------------- internals
     async def _wait_event(self, done: Callable[[], bool], timeout: float | None, what: str) -> None:
         limit = self.timeout if timeout is None else timeout
