@@ -138,20 +138,30 @@ class Runtime:
         return endpoint
 
     def _start_builtin_station(self, csms_url: str) -> None:
-        from conformance.reference.station import StationConfig, start_reference_station
+        from conformance.reference.station import EvseConfig, StationConfig, start_reference_station
 
         s = self.settings
         profile = s.security_profile
+        desc = s.description
         extra: dict[str, Any] = {}
         if profile in (1, 2):
             extra["password"] = self._password()
         if profile >= 2:
             pki = self.pki()
-            extra["cafile"] = pki.ca_cert
+            extra["cafile"] = str(pki.ca_cert)
             if profile == 3:
-                extra["certfile"], extra["keyfile"] = pki.station_cert, pki.station_key
-        config = StationConfig.from_description(
-            s.description, station_id=s.station_id, security_profile=profile, **extra
+                extra["certfile"], extra["keyfile"] = str(pki.station_cert), str(pki.station_key)
+        config = StationConfig(
+            station_id=s.station_id,
+            vendor_name=desc.sut.vendor_name,
+            model=desc.sut.model,
+            serial_number=desc.sut.serial_number,
+            firmware_version=desc.sut.firmware_version,
+            evses=[EvseConfig(connectors=[c.type for c in evse.connectors]) for evse in desc.evses],
+            # The description says "Component.Variable"; the station's device model "Component/Variable".
+            device_model={key.replace(".", "/", 1): value for key, value in desc.device_model.values.items()},
+            security_profile=profile,
+            **extra,
         )
         handle = start_reference_station(csms_url, config, mutant=s.mutant)
         self._builtin["charging-station"] = BuiltinSut("charging-station", handle, handle.control)
@@ -278,11 +288,23 @@ class Runtime:
 
 
 class GuardedDriver:
-    """Wraps a driver so an unsupported action raises ActionUnsupported (the case is skipped)."""
+    """Wraps a driver so an unsupported action raises ActionUnsupported (the case is skipped).
+
+    It also remembers the cables a case plugged in, so the next case starts with every connector
+    free (Part 6's general preconditions), even when the case failed half-way.
+    """
 
     def __init__(self, driver: Any) -> None:
         self.driver = driver
         self.name = getattr(driver, "name", type(driver).__name__)
+        self.plugged: set[tuple[int, int]] = set()
+
+    async def restore(self) -> None:
+        """Unplug what the case left plugged in (best effort: the SUT may be gone)."""
+        for evse_id, connector_id in sorted(self.plugged):
+            with contextlib.suppress(Exception):
+                await self.driver.perform("unplug", {"evse_id": evse_id, "connector_id": connector_id})
+        self.plugged.clear()
 
     def supports(self, action: str) -> bool:
         return bool(self.driver.supports(action))
@@ -291,6 +313,9 @@ class GuardedDriver:
         if not self.driver.supports(action):
             raise ActionUnsupported(action, self.name)
         result = await self.driver.perform(action, dict(params or {}))
+        if action in ("plug_in", "unplug") and params:
+            where = (int(params.get("evse_id", 0)), int(params.get("connector_id", 1)))
+            (self.plugged.add if action == "plug_in" else self.plugged.discard)(where)
         if not isinstance(result, dict):
             raise HarnessError(
                 f"driver {self.name} returned {type(result).__name__} for {action}, not a dict"

@@ -199,9 +199,11 @@ def station(ocpp_runtime: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
 
 
 @pytest.fixture
-def actions(ocpp_runtime: Any, request: pytest.FixtureRequest) -> Any:
+def actions(ocpp_runtime: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     """The action driver for the SUT this test case is about."""
-    return ocpp_runtime.driver_for(request.node)
+    driver = ocpp_runtime.driver_for(request.node)
+    yield driver
+    ocpp_runtime.loop.run_until_complete(driver.restore())
 
 
 @pytest.fixture

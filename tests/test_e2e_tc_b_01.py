@@ -68,7 +68,8 @@ def test_tc_b_01_cs_fails_when_a_connector_is_not_reported(station_port: int, tm
     finally:
         _stop_station(station, loop)
     assert "1 failed" in output, output
-    assert "[timeout]" in output and "state report for connector(s) [(1, 1)]" in output, output
+    assert "[timeout]" in output and "a report of connector(s) [(1, 1)] as Available" in output, output
+    assert "reports seen for those connectors: none" in output, output
 
 
 @pytest.fixture

@@ -154,6 +154,7 @@ class Session:
         self._held: set[str] = set()
         self._inbox: list[ReceivedCall] = []
         self._consumed: set[int] = set()
+        self._test_start = 0
         self._waiters: list[_Waiter] = []
         self._pending: dict[str, tuple[str, asyncio.Future[CallResult | CallError]]] = {}
         self._violations: list[SutViolation] = []
@@ -198,10 +199,15 @@ class Session:
     def begin_test(self) -> None:
         """Forget what earlier tests saw: inbox, overrides, holds, violations already raised."""
         self._consumed.update(range(len(self._inbox)))
+        self._test_start = len(self._inbox)
         self._overrides.clear()
         self._held.clear()
         self._violations.clear()
         self._raised = 0
+
+    def history(self, action: str | tuple[str, ...] | None = None) -> list[ReceivedCall]:
+        """The CALLs received in this test so far (taken by an expect or not), oldest first."""
+        return [r for r in self._inbox[self._test_start :] if _matches(r, action, None)]
 
     def discard_inbox(self, before: int | None = None) -> None:
         """Make CALLs received before inbox position `before` (default: all so far) unavailable to expect."""
