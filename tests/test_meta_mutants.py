@@ -1,0 +1,132 @@
+"""Every test case proven both ways: it passes on the conformant reference SUT, and it fails on each
+reference mutant it declares, with a failure message that names the broken rule."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import xml.etree.ElementTree as ET
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support import TESTCASES, run_pytest
+
+
+@dataclass(frozen=True)
+class DeclaredCase:
+    id: str
+    sut_type: str
+    catches: dict[str, str]
+
+
+def _declared_cases() -> list[DeclaredCase]:
+    found = []
+    for path in sorted(TESTCASES.rglob("test_*.py")):
+        spec = importlib.util.spec_from_file_location(f"_meta_{path.parent.name}_{path.stem}", path)
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        for value in vars(module).values():
+            for mark in getattr(value, "pytestmark", []):
+                if mark.name == "ocpp_case":
+                    case_id = str(mark.args[0])
+                    kind = "csms" if case_id.endswith("_CSMS") else "charging-station"
+                    found.append(DeclaredCase(case_id, kind, dict(mark.kwargs.get("catches", {}))))
+    return found
+
+
+CASES = _declared_cases()
+BY_MUTANT: dict[tuple[str, str], list[DeclaredCase]] = defaultdict(list)
+for _case in CASES:
+    for _mutant in _case.catches:
+        BY_MUTANT[(_case.sut_type, _mutant)].append(_case)
+
+
+def _registry(sut_type: str) -> dict[str, Any]:
+    if sut_type == "csms":
+        from conformance.reference.mutants_csms import CSMS_MUTANTS
+
+        return dict(CSMS_MUTANTS)
+    from conformance.reference.mutants_station import STATION_MUTANTS
+
+    return dict(STATION_MUTANTS)
+
+
+def _results(junit: Path) -> dict[str, tuple[str, str]]:
+    """case id -> (outcome, failure message and text)."""
+    outcomes: dict[str, tuple[str, str]] = {}
+    for testcase in ET.parse(junit).iter("testcase"):
+        name = testcase.get("name", "")
+        failure = testcase.find("failure")
+        error = testcase.find("error")
+        skipped = testcase.find("skipped")
+        if failure is not None or error is not None:
+            node = failure if failure is not None else error
+            assert node is not None
+            outcomes[name] = ("failed", f"{node.get('message', '')}\n{node.text or ''}")
+        elif skipped is not None:
+            outcomes[name] = ("skipped", skipped.get("message", ""))
+        else:
+            outcomes[name] = ("passed", "")
+    return outcomes
+
+
+def _run(tmp_path: Path, sut_type: str, ids: list[str], *extra: str) -> dict[str, tuple[str, str]]:
+    junit = tmp_path / "junit.xml"
+    selection = " or ".join(ids)
+    result = run_pytest(
+        str(TESTCASES),
+        "-k",
+        selection,
+        "--ocpp-sut",
+        sut_type,
+        "--ocpp-builtin",
+        "--ocpp-timeout",
+        "2",
+        "--ocpp-reports",
+        str(tmp_path),
+        f"--junitxml={junit}",
+        "-p",
+        "no:randomly",
+        *extra,
+        timeout=600,
+    )
+    assert "INTERNALERROR" not in result.stdout + result.stderr, result.stdout[-4000:]
+    assert junit.is_file(), result.stdout[-4000:] + result.stderr[-2000:]
+    return _results(junit)
+
+
+def test_every_case_declares_mutants_with_their_messages() -> None:
+    assert CASES, "no test case found"
+    missing = [case.id for case in CASES if not case.catches]
+    assert not missing, f"cases without a mutant to catch: {missing}"
+    for case in CASES:
+        for mutant, pattern in case.catches.items():
+            assert pattern, f"{case.id}: mutant {mutant} names no failure message"
+            re.compile(pattern)
+            assert mutant in _registry(case.sut_type), f"{case.id}: no {case.sut_type} mutant named {mutant}"
+
+
+@pytest.mark.parametrize("sut_type", ["charging-station", "csms"])
+def test_every_case_passes_on_the_conformant_reference(sut_type: str, tmp_path: Path) -> None:
+    ids = [case.id for case in CASES if case.sut_type == sut_type]
+    outcomes = _run(tmp_path, sut_type, ids)
+    failed = {case_id: text[-1500:] for case_id, (outcome, text) in outcomes.items() if outcome == "failed"}
+    assert not failed, failed
+    assert set(outcomes) == set(ids)
+
+
+@pytest.mark.parametrize(("sut_type", "mutant"), sorted(BY_MUTANT))
+def test_cases_fail_on_their_mutant(sut_type: str, mutant: str, tmp_path: Path) -> None:
+    cases = BY_MUTANT[(sut_type, mutant)]
+    outcomes = _run(tmp_path, sut_type, [case.id for case in cases], "--ocpp-mutant", mutant)
+    for case in cases:
+        outcome, text = outcomes.get(case.id, ("not run", ""))
+        assert outcome == "failed", f"{case.id} did not fail on mutant {mutant}: {outcome}"
+        assert re.search(case.catches[mutant], text), (
+            f"{case.id} failed on mutant {mutant}, but not with /{case.catches[mutant]}/:\n{text[-1500:]}"
+        )
