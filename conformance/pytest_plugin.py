@@ -221,7 +221,10 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         from conformance.catalogue import Catalogue
         from conformance.report.allure_labels import apply_case_labels
 
-        apply_case_labels(Catalogue.load().get(case_id), sut_type_of(case_id))
+        info = Catalogue.load().get(case_id)
+        # allure-pytest renames the result after this hook from this attribute; set it so the title stays.
+        item.obj.__allure_display_name__ = f"{info.id} {info.title}"  # type: ignore[attr-defined]
+        apply_case_labels(info, sut_type_of(case_id))
 
 
 @pytest.hookimpl(wrapper=True)

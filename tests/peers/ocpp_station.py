@@ -74,8 +74,10 @@ class TinyStation:
                     await station.boot()
                     reboot = asyncio.ensure_future(self.reboot_requested.wait())
                     await asyncio.wait({serve, reboot}, return_when=asyncio.FIRST_COMPLETED)
-                    serve.cancel()
-                    reboot.cancel()
+                    for task in (serve, reboot):
+                        task.cancel()
+                        with contextlib.suppress(BaseException):
+                            await task
             except (TimeoutError, OSError, websockets.exceptions.WebSocketException):
                 pass
             if not self.stopping:

@@ -88,3 +88,25 @@ def load_results(results: Path) -> dict[str, dict[str, Any]]:
         data = json.loads(path.read_text(encoding="utf-8"))
         out[data["fullName"].rsplit("#", 1)[-1]] = data
     return out
+
+
+@pytest.fixture(scope="session")
+def allure_cli() -> list[str]:
+    """The Allure 3 CLI, npm-installed into the shared cache dir on first use (skips when npm is missing)."""
+    from tests.report.test_render import _allure_cli
+
+    return _allure_cli()
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """A headless-capable Chromium ($OCPP_CONFORMANCE_CHROMIUM or on PATH); skip when there is none."""
+    from tests.report.cdp import CHROMIUM_CANDIDATES, find_chromium
+
+    found = find_chromium()
+    if found is None:
+        pytest.skip(
+            f"no Chromium: none of {', '.join(CHROMIUM_CANDIDATES)} on PATH and $OCPP_CONFORMANCE_CHROMIUM"
+            " unset or not a file (CI: apt-get install chromium)"
+        )
+    return found
