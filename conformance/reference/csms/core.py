@@ -1,0 +1,400 @@
+"""The reference CSMS's engine: a websockets 17 server (OCPP-J, security profiles 0-3), one
+`CsmsChargePoint` per connected station, and CSMS-initiated requests. Runs inside one event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import hmac
+import json
+import ssl
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any, Final
+from urllib.parse import unquote
+
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
+from websockets.typing import Subprotocol
+
+from conformance.errors import ConfigError
+from conformance.reference.csms.config import CsmsConfig
+from conformance.reference.csms.errors import ControlError
+from conformance.reference.csms.handlers import TRIGGERED_ACTION, CsmsChargePoint
+from conformance.reference.csms.ocppj_filter import (
+    IncomingCall,
+    IncomingResponse,
+    Reject,
+    call_error,
+    payload_problem,
+    screen,
+)
+from conformance.reference.csms.signing import SigningCa
+from conformance.reference.csms.state import CsmsState, StationState, utc_now
+
+SUBPROTOCOL: Final = "ocpp2.0.1"
+CSMS_THREAD_NAME: Final = "reference-csms"
+MAX_MESSAGE_BYTES: Final = 1 << 20
+# B02 / TC_B_02_CSMS (uses cases B05-B08) and TC_B_31_CSMS: what a CSMS may send a Pending station.
+PENDING_ALLOWED_REQUESTS: Final = frozenset(
+    {"GetVariables", "SetVariables", "GetBaseReport", "GetReport", "TriggerMessage"}
+)
+
+
+@dataclass(frozen=True)
+class FrameEvent:
+    """One websocket message to or from a station (for the live log)."""
+
+    wall_time: float
+    station_id: str
+    direction: str  # "in" (from the station) or "out"
+    text: str
+    action: str  # the CALL's action, or the action a response answers ("" if unknown)
+
+
+FrameListener = Callable[[FrameEvent], None]
+
+
+class FrameConnection:
+    """The connection the library's ChargePoint talks to: logs every frame both ways and tells
+    each response's action by its message id."""
+
+    def __init__(self, ws: ServerConnection, station_id: str, core: CsmsCore) -> None:
+        self.ws = ws
+        self.station_id = station_id
+        self.core = core
+        self._open: dict[str, str] = {}  # message id -> action, both directions
+
+    def note(self, direction: str, text: str | bytes) -> None:
+        if not self.core.listeners:
+            return
+        shown = text if isinstance(text, str) else f"<{len(text)} binary bytes>"
+        action = ""
+        try:
+            frame = json.loads(shown)
+            if isinstance(frame, list) and len(frame) > 2 and isinstance(frame[1], str):
+                if frame[0] == 2 and isinstance(frame[2], str):
+                    action = self._open[frame[1]] = frame[2]
+                elif frame[0] in (3, 4):
+                    action = self._open.pop(frame[1], "")
+        except ValueError:
+            pass
+        event = FrameEvent(time.time(), self.station_id, direction, shown, action)
+        for listener in self.core.listeners:
+            listener(event)
+
+    async def send(self, text: str) -> None:
+        self.note("out", text)
+        await self.ws.send(text)
+
+    async def recv(self) -> str | bytes:
+        raw = await self.ws.recv()
+        self.note("in", raw)
+        return raw
+
+
+def server_ssl_context(config: CsmsConfig) -> ssl.SSLContext | None:
+    """Profiles 2 and 3: TLS 1.2 minimum; profile 3 also requires a client certificate."""
+    if config.security_profile < 2:
+        return None
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    try:
+        ctx.load_cert_chain(str(config.certfile), str(config.keyfile))
+        if config.security_profile == 3:
+            ctx.verify_mode = ssl.CERT_REQUIRED
+            ctx.load_verify_locations(cafile=str(config.cafile))
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigError(f"reference CSMS TLS files: {exc}") from None
+    return ctx
+
+
+def _basic_credentials(header: str | None) -> tuple[str, str] | None:
+    if header is None or not header.lower().startswith("basic "):
+        return None
+    try:
+        decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    username, sep, password = decoded.partition(":")
+    return (username, password) if sep else None
+
+
+def _common_name(cert: Any) -> str | None:
+    for rdn in (cert or {}).get("subject", ()):
+        for key, value in rdn:
+            if key == "commonName":
+                return str(value)
+    return None
+
+
+def station_id_of(path: str) -> str:
+    """The last path segment, percent-decoded: stations connect to <any base path>/<stationId>."""
+    path = path.split("?", 1)[0]
+    return "" if path.endswith("/") else unquote(path.rsplit("/", 1)[-1])
+
+
+class CsmsCore:
+    def __init__(self, config: CsmsConfig, mutant: str | None = None) -> None:
+        self.config = config
+        self.mutant = mutant
+        self.state = CsmsState()
+        self.stations: dict[str, CsmsChargePoint] = {}
+        self.listeners: list[FrameListener] = []
+        if config.signing_ca_certfile and config.signing_ca_keyfile:
+            self.signing_ca = SigningCa.load(config.signing_ca_certfile, config.signing_ca_keyfile)
+        else:
+            self.signing_ca = SigningCa.generate()
+        self.ssl = server_ssl_context(config)
+        self._server: Server | None = None
+        self.host = "127.0.0.1"
+
+    # ------------------------------------------------------------ lifecycle
+    async def start(self, host: str, port: int) -> None:
+        self.host = host
+        self._server = await serve(
+            self._handler,
+            host,
+            port,
+            ssl=self.ssl,
+            process_request=self._process_request,
+            select_subprotocol=self._select_subprotocol,
+            compression=None,
+            max_size=MAX_MESSAGE_BYTES,
+            open_timeout=10,
+            close_timeout=2,
+            ping_interval=None,  # keepalive is the station's Heartbeat; pings only add noise
+        )
+
+    async def stop(self) -> None:
+        if self._server is None:
+            return
+        server, self._server = self._server, None
+        server.close(close_connections=True)
+        await asyncio.wait_for(server.wait_closed(), 5.0)
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None, "CSMS not started"
+        return int(self._server.sockets[0].getsockname()[1])
+
+    @property
+    def url(self) -> str:
+        scheme = "wss" if self.ssl is not None else "ws"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{scheme}://{host}:{self.port}/"
+
+    # ------------------------------------------------------------ handshake
+    def _refuse(self, connection: ServerConnection, status: HTTPStatus, sid: str, why: str) -> Response:
+        self.state.rejected_handshakes.append({"stationId": sid, "status": str(status.value), "reason": why})
+        response = connection.respond(status, why + "\n")
+        if status is HTTPStatus.UNAUTHORIZED:
+            response.headers["WWW-Authenticate"] = 'Basic realm="OCPP", charset="UTF-8"'
+        return response
+
+    def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
+        sid = station_id_of(request.path)
+        if not sid:
+            return self._refuse(connection, HTTPStatus.NOT_FOUND, "", f"no station id in {request.path!r}")
+        cfg, record = self.config, self.config.station(sid)
+        if cfg.security_profile in (1, 2):
+            refusal = self._basic_auth_refusal(request.headers.get("Authorization"), sid)
+            if refusal is not None:
+                return self._refuse(connection, HTTPStatus.UNAUTHORIZED, sid, refusal)
+        elif record is None and not cfg.accept_unknown_stations:
+            return self._refuse(connection, HTTPStatus.NOT_FOUND, sid, f"unknown station {sid!r}")
+        if cfg.security_profile == 3:
+            cn = _common_name(connection.transport.get_extra_info("peercert"))
+            if cn != sid:  # A00.FR.? profile 3: the client certificate's CN is the station id
+                why = f"client certificate CN {cn!r} is not the station id {sid!r}"
+                return self._refuse(connection, HTTPStatus.FORBIDDEN, sid, why)
+        return None
+
+    def _basic_auth_refusal(self, header: str | None, sid: str) -> str | None:
+        """None if the Basic credentials are right, else why not (never containing a password)."""
+        credentials = _basic_credentials(header)
+        if credentials is None:
+            return "missing or malformed HTTP Basic authentication"
+        username, password = credentials
+        record = self.config.station(sid)
+        if username != sid:
+            return f"Basic auth username {username!r} is not the station id {sid!r}"
+        if record is None or record.password is None:
+            return f"no password is registered for station {sid!r}"
+        if self.mutant == "accepts-bad-password":  # A00 profile 1/2: the password must match
+            return None
+        if not hmac.compare_digest(password.encode(), record.password.encode()):
+            return f"wrong Basic auth password for station {sid!r}"
+        return None
+
+    def _select_subprotocol(
+        self, connection: ServerConnection, subprotocols: Sequence[Subprotocol]
+    ) -> Subprotocol | None:
+        if self.mutant == "no-subprotocol":  # Part 4 3.1.2: the server selects ocpp2.0.1
+            return None
+        # None completes the handshake without the header; the handler then closes (Part 4).
+        return Subprotocol(SUBPROTOCOL) if SUBPROTOCOL in subprotocols else None
+
+    # ------------------------------------------------------------ connection
+    async def _handler(self, ws: ServerConnection) -> None:
+        sid = station_id_of(ws.request.path if ws.request else "")
+        if ws.subprotocol is None and self.mutant != "no-subprotocol":
+            self.state.rejected_handshakes.append(
+                {"stationId": sid, "status": "1002", "reason": "no ocpp2.0.1 subprotocol offered"}
+            )
+            await ws.close(1002, "subprotocol ocpp2.0.1 required")
+            return
+        previous = self.stations.get(sid)
+        if previous is not None:  # a station reconnecting replaces its old connection
+            await previous._connection.ws.close(1000, "replaced by a new connection")
+        connection = FrameConnection(ws, sid, self)
+        cp = CsmsChargePoint(sid, connection, self)
+        self.stations[sid] = cp
+        cp.record.connected = True
+        cp.record.connections += 1
+        try:
+            while True:
+                raw = await connection.recv()
+                await self._dispatch(cp, raw)
+        except ConnectionClosed:
+            pass
+        finally:
+            cp.closed.set()
+            cp.cancel_tasks()
+            if self.stations.get(sid) is cp:
+                del self.stations[sid]
+                cp.record.connected = False
+
+    async def _dispatch(self, cp: CsmsChargePoint, raw: str | bytes) -> None:
+        if self.mutant == "wrong-callerror-code":  # Part 4 4.3: the library's own error handling
+            await self._dispatch_unfiltered(cp, raw)
+            return
+        screened = screen(raw)
+        if isinstance(screened, Reject):
+            cp.record.refused.append({"code": screened.code, "description": screened.description})
+            if screened.answer:
+                await cp._send(screened.frame())
+            return
+        if isinstance(screened, IncomingResponse):
+            await cp.route_message(raw)
+            return
+        await self._dispatch_call(cp, screened, raw)
+
+    async def _dispatch_call(self, cp: CsmsChargePoint, call: IncomingCall, raw: str | bytes) -> None:
+        rec = cp.record
+        refusal = self._boot_state_refusal(rec, call.action)
+        if refusal is not None:  # B02.FR.09 / B03.FR.07 / TC_B_30_CSMS
+            rec.refused.append({"code": "SecurityError", "action": call.action, "description": refusal})
+            await cp._send(call_error(call.unique_id, "SecurityError", refusal))
+            return
+        handlers = cp.route_map.get(call.action, {})
+        if "_on_action" not in handlers:  # a known action the CSMS does not take (e.g. Reset)
+            description = f"{call.action} is not supported by a CSMS"
+            rec.refused.append({"code": "NotSupported", "action": call.action, "description": description})
+            await cp._send(call_error(call.unique_id, "NotSupported", description))
+            return
+        rec.record(call.action, call.payload)
+        cp.current = call
+        try:
+            await cp.route_message(raw)
+        finally:
+            cp.current = None
+
+    async def _dispatch_unfiltered(self, cp: CsmsChargePoint, raw: str | bytes) -> None:
+        try:
+            frame = json.loads(raw)
+            if frame[0] == 2 and isinstance(frame[3], dict):
+                cp.current = IncomingCall(str(frame[1]), str(frame[2]), frame[3])
+                cp.record.record(str(frame[2]), frame[3])
+        except (ValueError, TypeError, IndexError, KeyError):
+            pass
+        try:
+            await cp.route_message(raw)
+        finally:
+            cp.current = None
+
+    def _boot_state_refusal(self, rec: StationState, action: str) -> str | None:
+        if action == "BootNotification" or self.mutant == "pending-no-security-error":
+            return None
+        if rec.boot_status == "Rejected":
+            return "the station's boot was Rejected: only BootNotification is allowed"
+        if rec.boot_status == "Pending" and action not in rec.allowed_while_pending:
+            return f"the station's boot is Pending: {action} was not requested by the CSMS"
+        return None
+
+    # ------------------------------------------------------------ CSMS-initiated requests
+    async def send_request(
+        self,
+        station_id: str,
+        action: str,
+        request: dict[str, Any],
+        *,
+        timeout: float | None = None,
+        check: bool = True,
+    ) -> dict[str, Any]:
+        """Send one request to a connected station; {"response": ...} or {"error": {...}}."""
+        cp = self.stations.get(station_id)
+        if cp is None:
+            connected = ", ".join(sorted(self.stations)) or "none"
+            raise ControlError(f"station {station_id!r} is not connected (connected: {connected})")
+        rec = cp.record
+        if check:
+            self._check_boot_state(rec, action)
+        if action == "TriggerMessage":
+            requested = str(request.get("requestedMessage", ""))
+            rec.allowed_while_pending.add(TRIGGERED_ACTION.get(requested, requested))
+        elif action in ("GetBaseReport", "GetReport"):
+            rec.allowed_while_pending.add("NotifyReport")
+        entry: dict[str, Any] = {"action": action, "request": request, "time": utc_now()}
+        rec.sent.append(entry)
+        outcome = await self._await_response(cp, action, request, timeout or self.config.response_timeout)
+        entry.update(outcome)
+        return outcome
+
+    def _check_boot_state(self, rec: StationState, action: str) -> None:
+        if rec.boot_status == "Rejected":  # B03: the CSMS sends nothing to a Rejected station
+            raise ControlError(f"station {rec.station_id!r} is Rejected: the CSMS must not send {action}")
+        pending = rec.boot_status == "Pending" and action not in PENDING_ALLOWED_REQUESTS
+        if pending and self.mutant != "ignores-pending":
+            allowed = ", ".join(sorted(PENDING_ALLOWED_REQUESTS))
+            raise ControlError(
+                f"station {rec.station_id!r} is Pending: the CSMS may only send {allowed} (B02), not {action}"
+            )
+
+    async def _await_response(
+        self, cp: CsmsChargePoint, action: str, request: dict[str, Any], timeout: float
+    ) -> dict[str, Any]:
+        call = asyncio.ensure_future(cp.call_raw(action, request, timeout))
+        closed = asyncio.ensure_future(cp.closed.wait())
+        try:
+            done, _ = await asyncio.wait({call, closed}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            closed.cancel()
+        if call not in done:
+            call.cancel()
+            if cp.closed.is_set():
+                return {"error": {"code": "Disconnected", "description": "the station disconnected"}}
+            return {"error": {"code": "Timeout", "description": f"no response within {timeout:g} s"}}
+        try:
+            outcome = call.result()
+        except TimeoutError:
+            return {"error": {"code": "Timeout", "description": f"no response within {timeout:g} s"}}
+        except ConnectionClosed:
+            return {"error": {"code": "Disconnected", "description": "the station disconnected"}}
+        if "response" in outcome:
+            problem = payload_problem(action, "Response", outcome["response"])
+            if problem is not None:  # recorded, not fatal: the caller decides what it means
+                outcome["responseViolation"] = {"code": problem.code, "description": problem.describe()}
+        return outcome
+
+    def configure_boot_status(self, station_id: str, status: str, interval: int | None) -> dict[str, Any]:
+        rec = self.state.station(station_id)
+        rec.next_boot_status, rec.next_boot_interval = status, interval
+        return {"stationId": station_id, "nextBootStatus": status, "interval": interval}
+
+    async def snapshot(self) -> dict[str, Any]:
+        return self.state.snapshot()
