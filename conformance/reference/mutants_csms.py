@@ -93,3 +93,15 @@ CSMS_MUTANTS: Final[dict[str, Mutant]] = {
         ),
     )
 }
+
+
+def _merge_block_mutants() -> None:
+    from conformance.reference.mutants import extra_mutants
+
+    for name, mutant in extra_mutants("csms").items():
+        if name in CSMS_MUTANTS:
+            raise ValueError(f"CSMS mutant {name!r} is defined twice")
+        CSMS_MUTANTS[name] = mutant
+
+
+_merge_block_mutants()
