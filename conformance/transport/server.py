@@ -210,14 +210,16 @@ class CsmsServer:
         if direction == "write" and alert == "PROTOCOL_VERSION" and capped:
             assert self._ssl is not None
             self._reject(
-                "", f"no common TLS version: the harness offered at most {self._ssl.maximum_version.name}"
+                "",
+                f"no common TLS version: the harness offered at most {self._ssl.maximum_version.name}"
                 " on purpose and the station did not accept it (alert PROTOCOL_VERSION)",
             )
         elif direction == "write":
             self._reject("", f"TLS handshake refused: {tlsprobe.explain(alert)} (alert {alert})")
         else:
             self._reject(
-                "", f"the station aborted the TLS handshake with alert {alert}"
+                "",
+                f"the station aborted the TLS handshake with alert {alert}"
                 " (does it trust the harness's server certificate?)",
             )
 
@@ -236,7 +238,9 @@ class CsmsServer:
         station_id = unquote(segment)
         if not path.startswith(self.base_path) or path == self.base_path.rstrip("/"):
             return self._refuse(
-                connection, HTTPStatus.NOT_FOUND, station_id,
+                connection,
+                HTTPStatus.NOT_FOUND,
+                station_id,
                 f"request path {path!r} is not {self.base_path}<station id>",
             )
         if not station_id or path.endswith("/"):
@@ -260,7 +264,9 @@ class CsmsServer:
                 )
             if cn != station_id:
                 return self._refuse(
-                    connection, HTTPStatus.FORBIDDEN, station_id,
+                    connection,
+                    HTTPStatus.FORBIDDEN,
+                    station_id,
                     f"client certificate CN {cn!r} does not equal the station id {station_id!r} in the URL",
                 )
             auth = AuthFacts(basic_present=header is not None, client_cert_cn=cn)
@@ -305,5 +311,3 @@ class CsmsServer:
         self._accepted.put_nowait(conn)
         # The handler's lifetime is the connection's: returning would close it.
         await ws.wait_closed()
-
-
