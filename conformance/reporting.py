@@ -50,7 +50,7 @@ def sut_infos(settings: RunSettings, identities: dict[str, dict[str, str]]) -> l
                     "firmwareVersion", described.firmware_version if kind == "charging-station" else ""
                 ),
                 station_id=settings.station_id,
-                features=dict(settings.description.features),
+                features=dict(settings.features_for(kind)),
             )
         )
     return infos

@@ -32,7 +32,6 @@ def select_items(config: pytest.Config, settings: RunSettings, items: list[pytes
     catalogue: Catalogue | None = None
     keep: list[pytest.Item] = []
     drop: list[pytest.Item] = []
-    features = settings.description.features
     for item in items:
         case_id = _case_id(item)
         fuzz_sut = _fuzz_sut(item)
@@ -55,6 +54,7 @@ def select_items(config: pytest.Config, settings: RunSettings, items: list[pytes
             continue
         conditional = [mark for mark in marks if mark.requirement == "C"]
         if conditional and len(conditional) == len(marks):
+            features = settings.features_for(info.sut_type)
             verdicts = [applicability(info, mark.profile, features) for mark in conditional]
             if not any(v.applicable for v in verdicts):
                 missing = sorted({f for v in verdicts for f in v.missing_features})

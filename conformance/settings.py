@@ -37,6 +37,13 @@ class RunSettings:
     description: SutDescription
     description_path: Path | None
 
+    def features_for(self, sut_type: str) -> Mapping[str, bool]:
+        """The conformance-statement features the SUT of this type claims: the SUT description's, or,
+        for a built-in SUT described by nobody, what the reference SUT implements."""
+        if self.description.features or not self.builtin:
+            return self.description.features
+        return builtin_features(sut_type)
+
     @property
     def password_display(self) -> str:
         return "(set, hidden)" if self.password else "(none)"
@@ -57,6 +64,16 @@ class RunSettings:
         if self.description_path:
             lines.append(f"ocpp-conformance: SUT description {self.description_path}")
         return lines
+
+
+def builtin_features(sut_type: str) -> Mapping[str, bool]:
+    import tomllib
+
+    from conformance.resources import data_dir
+
+    with (data_dir() / "builtin-features.toml").open("rb") as handle:
+        table = tomllib.load(handle)
+    return {str(k): bool(v) for k, v in table.get(sut_type, {}).items()}
 
 
 def _split_listen(value: str) -> tuple[str, int]:

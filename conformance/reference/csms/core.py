@@ -10,6 +10,7 @@ import hmac
 import json
 import ssl
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -138,6 +139,38 @@ def station_id_of(path: str) -> str:
     return "" if path.endswith("/") else unquote(path.rsplit("/", 1)[-1])
 
 
+def abp_mutated_request(mutant: str | None, action: str, request: dict[str, Any]) -> dict[str, Any]:
+    """The request as a block A/B/P mutant sends it (the conformant CSMS sends it as asked)."""
+    if mutant == "component-name-typo" and action in ("GetVariables", "SetVariables"):  # B05/B06
+        key = "getVariableData" if action == "GetVariables" else "setVariableData"
+        entries = [dict(e) for e in request.get(key, [])]
+        for entry in entries:
+            if entry.get("component", {}).get("name") == "OCPPCommCtrlr":
+                entry["component"] = {**entry["component"], "name": "OCPPCommCtrl"}
+        return {**request, key: entries}
+    if mutant == "set-variables-target-attribute" and action == "SetVariables":  # B05.FR.01
+        entries = [{**e, "attributeType": "Target"} for e in request.get("setVariableData", [])]
+        return {**request, "setVariableData": entries}
+    if action == "Reset":  # B11/B12: a station reset has no evseId; OnIdle stays OnIdle
+        if mutant == "reset-evse-id" and "evseId" not in request:
+            return {**request, "evseId": 1}
+        if mutant == "reset-always-immediate":
+            return {**request, "type": "Immediate"}
+    if mutant == "network-profile-ocpp16" and action == "SetNetworkProfile":  # B09.FR.01
+        data = {**request.get("connectionData", {}), "ocppVersion": "OCPP16"}
+        return {**request, "connectionData": data}
+    return request
+
+
+def _has_custom_data(value: Any) -> bool:
+    """Whether a payload carries customData at any depth (Part 3 CustomDataType)."""
+    if isinstance(value, dict):
+        return "customData" in value or any(_has_custom_data(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_custom_data(v) for v in value)
+    return False
+
+
 class CsmsCore:
     def __init__(self, config: CsmsConfig, mutant: str | None = None) -> None:
         self.config = config
@@ -150,6 +183,11 @@ class CsmsCore:
         else:
             self.signing_ca = SigningCa.generate()
         self.ssl = server_ssl_context(config)
+        if self.ssl is not None and mutant == "accepts-tls11":  # A00.FR.3xx/4xx: TLS 1.2 is the minimum
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                self.ssl.minimum_version = ssl.TLSVersion.TLSv1
+            self.ssl.set_ciphers("DEFAULT:@SECLEVEL=0")
         self._server: Server | None = None
         self.host = "127.0.0.1"
 
@@ -221,7 +259,7 @@ class CsmsCore:
             return "missing or malformed HTTP Basic authentication"
         username, password = credentials
         record = self.config.station(sid)
-        if username != sid:
+        if username != sid and self.mutant != "basic-auth-username-unchecked":  # A00.FR.204
             return f"Basic auth username {username!r} is not the station id {sid!r}"
         if record is None or record.password is None:
             return f"no password is registered for station {sid!r}"
@@ -297,6 +335,11 @@ class CsmsCore:
             rec.refused.append({"code": "NotSupported", "action": call.action, "description": description})
             await cp._send(call_error(call.unique_id, "NotSupported", description))
             return
+        if self.mutant == "rejects-custom-data" and _has_custom_data(call.payload):  # Part 3 customData
+            description = "customData is not supported"
+            rec.refused.append({"code": "PropertyConstraintViolation", "action": call.action})
+            await cp._send(call_error(call.unique_id, "PropertyConstraintViolation", description))
+            return
         rec.record(call.action, call.payload)
         cp.current = call
         try:
@@ -344,16 +387,90 @@ class CsmsCore:
         rec = cp.record
         if check:
             self._check_boot_state(rec, action)
+        if self.mutant == "clear-cache-extra-field" and action == "ClearCache":  # schema: customData only
+            request = {**request, "evseId": 1}
+        if self.mutant == "stop-wrong-transaction" and action == "RequestStopTransaction":  # F03.FR.01
+            request = {**request, "transactionId": f"CSMS-{len(rec.transactions)}"}
+        request = abp_mutated_request(self.mutant, action, request)
+        if action == "GetTransactionStatus":  # E14.FR.02 / E14.FR.06: the id is there iff asked for
+            if self.mutant == "transaction-status-drops-id":
+                request = {k: v for k, v in request.items() if k != "transactionId"}
+            elif self.mutant == "transaction-status-adds-id" and "transactionId" not in request:
+                request = {**request, "transactionId": f"CSMS-{len(rec.transactions)}"}
         if action == "TriggerMessage":
             requested = str(request.get("requestedMessage", ""))
             rec.allowed_while_pending.add(TRIGGERED_ACTION.get(requested, requested))
         elif action in ("GetBaseReport", "GetReport"):
             rec.allowed_while_pending.add("NotifyReport")
+        if self.mutant is not None:
+            request = self._lmn_request_faults(action, request, rec)
+            request = self._fgj_request_faults(action, request)
         entry: dict[str, Any] = {"action": action, "request": request, "time": utc_now()}
         rec.sent.append(entry)
         outcome = await self._await_response(cp, action, request, timeout or self.config.response_timeout)
         entry.update(outcome)
+        status = outcome.get("response", {}).get("status")
+        failed = action == "SetNetworkProfile" and status == "Failed"
+        if self.mutant == "network-profile-failed-disconnects" and failed:  # B09.FR.03: handle Failed
+            await cp._connection.ws.close(1011, "SetNetworkProfile failed")
+        if action == "SetVariables":  # TC_A_09/10_CSMS: an Accepted new BasicAuthPassword is the password
+            self._adopt_new_password(station_id, request, outcome)
+        answered = outcome.get("response", {}).get("status")
+        not_implemented = action == "TriggerMessage" and answered == "NotImplemented"
+        if self.mutant == "trigger-not-implemented-closes" and not_implemented:
+            await cp._connection.ws.close(1011, "unexpected TriggerMessage status")  # breaks F06.FR.08
         return outcome
+
+    def _fgj_request_faults(self, action: str, request: dict[str, Any]) -> dict[str, Any]:
+        """Blocks F/G mutants (mutants/csms_fgj.py): how a faulty CSMS composes the operator's request."""
+        m, evse = self.mutant, request.get("evse")
+        if action == "RequestStartTransaction" and m == "remote-start-central-token":  # F01/F02
+            request = {**request, "idToken": {**request["idToken"], "type": "Central"}}
+        elif action == "ChangeAvailability":  # G03/G04: the scope is given by evse / evse.connectorId
+            if m == "availability-station-as-evse-0" and evse is None:
+                request = {**request, "evse": {"id": 0}}
+            elif m == "availability-evse-adds-connector" and evse is not None and "connectorId" not in evse:
+                request = {**request, "evse": {**evse, "connectorId": 1}}
+            elif m == "availability-connector-dropped" and evse is not None and "connectorId" in evse:
+                request = {**request, "evse": {"id": evse["id"]}}
+        return request
+
+    def _lmn_request_faults(self, action: str, request: dict[str, Any], rec: StationState) -> dict[str, Any]:
+        """Blocks L/M/N mutants (mutants/csms_lmn.py): how a faulty CSMS composes the operator's request."""
+        m, request = self.mutant, json.loads(json.dumps(request))
+        if action == "UpdateFirmware" and m == "update-firmware-unsigned":  # L01: secure update
+            for key in ("signingCertificate", "signature"):
+                request.get("firmware", {}).pop(key, None)
+        elif action == "InstallCertificate" and m == "install-certificate-type-swapped":  # M05.FR.01
+            swap = {"CSMSRootCertificate": "ManufacturerRootCertificate"}
+            swap.update({v: k for k, v in swap.items()})
+            kind = str(request.get("certificateType"))
+            request["certificateType"] = swap.get(kind, kind)
+        elif action == "GetInstalledCertificateIds":  # M03.FR.01: the filter the operator chose
+            if m == "get-installed-certificates-type-dropped":
+                request.pop("certificateType", None)
+            elif m == "get-installed-certificates-default-filter" and not request.get("certificateType"):
+                request["certificateType"] = ["CSMSRootCertificate"]
+        elif action == "DeleteCertificate" and m == "delete-certificate-decimal-serial":  # M04.FR.01
+            data = request.get("certificateHashData", {})
+            if "serialNumber" in data:
+                data["serialNumber"] = str(int(str(data["serialNumber"]), 16))
+        elif action == "GetLog":  # N01
+            log = request.get("log", {})
+            if m == "get-log-timestamp-no-offset" and "oldestTimestamp" in log:  # RFC 3339 needs an offset
+                log["oldestTimestamp"] = str(log["oldestTimestamp"])[:19]
+            elif m == "get-log-type-swapped":
+                swapped = {"DiagnosticsLog": "SecurityLog", "SecurityLog": "DiagnosticsLog"}
+                request["logType"] = swapped[request["logType"]]
+            elif m == "get-log-reuses-request-id":
+                earlier = [e["request"]["requestId"] for e in rec.sent if e["action"] == "GetLog"]
+                request["requestId"] = earlier[-1] if earlier else request["requestId"]
+        elif action == "CustomerInformation":  # N09.FR.01 / N10.FR.08: report and clear as asked
+            if m == "customer-information-no-report":
+                request["report"] = False
+            elif m == "customer-information-clear-dropped":
+                request["clear"] = False
+        return request
 
     def _check_boot_state(self, rec: StationState, action: str) -> None:
         if rec.boot_status == "Rejected":  # B03: the CSMS sends nothing to a Rejected station
@@ -390,6 +507,31 @@ class CsmsCore:
             if problem is not None:  # recorded, not fatal: the caller decides what it means
                 outcome["responseViolation"] = {"code": problem.code, "description": problem.describe()}
         return outcome
+
+    def _adopt_new_password(self, station_id: str, request: dict[str, Any], outcome: dict[str, Any]) -> None:
+        """TC_A_09/10_CSMS: a BasicAuthPassword the station Accepted replaces the old one; a Rejected
+        one does not (the station keeps using its old password)."""
+        record = self.config.station(station_id)
+        results = outcome.get("response", {}).get("setVariableResult", [])
+        if record is None or not isinstance(results, list):
+            return
+        for entry in request.get("setVariableData", []):
+            is_password = entry.get("component", {}).get("name") == "SecurityCtrlr" and (
+                entry.get("variable", {}).get("name") == "BasicAuthPassword"
+            )
+            accepted = any(
+                r.get("attributeStatus") == "Accepted"
+                and r.get("component", {}).get("name") == "SecurityCtrlr"
+                and r.get("variable", {}).get("name") == "BasicAuthPassword"
+                for r in results
+                if isinstance(r, dict)
+            )
+            if self.mutant == "adopts-rejected-password":  # TC_A_10_CSMS: a Rejected password is not used
+                accepted = accepted or any(r.get("attributeStatus") == "Rejected" for r in results)
+            if self.mutant == "ignores-new-password":  # TC_A_09_CSMS: an Accepted one replaces the old
+                accepted = False
+            if is_password and accepted:
+                record.password = str(entry.get("attributeValue", ""))
 
     def configure_boot_status(self, station_id: str, status: str, interval: int | None) -> dict[str, Any]:
         rec = self.state.station(station_id)

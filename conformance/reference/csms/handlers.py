@@ -15,6 +15,7 @@ from collections.abc import Coroutine
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
+from ocpp.exceptions import InternalError, PropertyConstraintViolationError
 from ocpp.messages import Call, MessageType
 from ocpp.routing import after, on
 from ocpp.v201 import ChargePoint
@@ -27,6 +28,10 @@ from conformance.reference.csms.state import Report, StationState, Transaction, 
 if TYPE_CHECKING:
     from conformance.reference.csms.core import CsmsCore
 
+# FirmwareStatusEnumType values reporting a failed update (L01; mutant firmware-failure-callerror).
+FIRMWARE_FAILURES: Final = frozenset(
+    {"DownloadFailed", "InvalidSignature", "InstallVerificationFailed", "InstallationFailed"}
+)
 # TriggerMessage requestedMessage -> the action the station then sends (MessageTriggerEnumType).
 TRIGGERED_ACTION: Final = {
     "SignChargingStationCertificate": "SignCertificate",
@@ -104,6 +109,8 @@ class CsmsChargePoint(ChargePoint):  # type: ignore[misc]  # ocpp is untyped
             status, interval = station.boot_status, None
         else:
             status, interval = "Accepted", None
+        if self.mutant == "firmware-boot-pending" and self.payload.get("reason") == "FirmwareUpdate":
+            status, interval = "Pending", None  # L01 / TC_L_01_CSMS step 14: Accepted after the update
         if interval is None:
             if status == "Accepted":
                 interval = station.heartbeat_interval if station else self.core.config.heartbeat_interval
@@ -140,6 +147,9 @@ class CsmsChargePoint(ChargePoint):  # type: ignore[misc]  # ocpp is untyped
 
     @on("NotifyEvent", skip_schema_validation=True)
     def on_notify_event(self, **_: Any) -> Any:
+        variables = {str(e["variable"]["name"]) for e in self.payload["eventData"]}
+        if self.mutant == "notify-event-availability-only" and variables - {"AvailabilityState"}:
+            raise PropertyConstraintViolationError(description="only AvailabilityState events are handled")
         return result.NotifyEvent()
 
     @on("SecurityEventNotification", skip_schema_validation=True)
@@ -168,6 +178,12 @@ class CsmsChargePoint(ChargePoint):  # type: ignore[misc]  # ocpp is untyped
             info = {"status": "Unknown"}
         if info["status"] == "Blocked" and self.mutant == "blocked-token-accepted":
             info["status"] = "Accepted"
+        if info["status"] == "Invalid" and self.mutant == "invalid-token-accepted":  # C01.FR.07
+            info["status"] = "Accepted"
+        if info["status"] == "Expired" and self.mutant == "expired-token-accepted":  # C01.FR.07
+            info["status"] = "Accepted"
+        if self.mutant == "no-group-id-token":  # C09.FR.02 / C16: the group travels with the status
+            info.pop("groupIdToken", None)
         return info
 
     @on("Authorize", skip_schema_validation=True)
@@ -177,11 +193,43 @@ class CsmsChargePoint(ChargePoint):  # type: ignore[misc]  # ocpp is untyped
         self.record.authorizations.append({"idToken": dict(token), "status": info["status"]})
         return result.Authorize(id_token_info=info)
 
+    def transaction_event_refusal(self, p: dict[str, Any]) -> str | None:
+        """Why a block C/E mutant refuses a valid TransactionEventRequest (the conformant CSMS: never)."""
+        info = p["transactionInfo"]
+        if self.mutant == "started-requires-idtoken" and p["eventType"] == "Started" and "idToken" not in p:
+            return "a transaction must start with an idToken"  # breaks E01.FR.01/02, E02
+        common: tuple[str, ...] = ("Authorized", "CablePluggedIn", "ChargingStateChanged", "StopAuthorized")
+        common += ("EVCommunicationLost", "RemoteStart", "RemoteStop", "MeterValuePeriodic")
+        if self.mutant == "trigger-reason-subset" and p["triggerReason"] not in common:
+            return f"triggerReason {p['triggerReason']} is not handled"
+        suspended = ("SuspendedEV", "SuspendedEVSE")
+        if self.mutant == "rejects-suspended-states" and info.get("chargingState") in suspended:
+            return f"chargingState {info['chargingState']} is not handled"
+        no_meter = p["eventType"] == "Ended" and not p.get("meterValue")
+        if self.mutant == "ended-requires-meter-value" and no_meter:
+            return "an Ended event needs the meter reading"  # meterValue is optional (Part 3)
+        known = self.record.transactions.get(str(info["transactionId"]))
+        if self.mutant == "ev-communication-lost-ends-transaction" and known is not None and known.ended:
+            return "the transaction has ended"  # E10.FR.01: EVCommunicationLost (Updated) only suspends
+        if self.mutant == "seqno-per-station":  # E01.FR.07: seqNo restarts at 0 in each transaction
+            last = max((n for tx in self.record.transactions.values() for n in tx.seq_nos), default=-1)
+            if int(p["seqNo"]) <= last:
+                return f"seqNo {p['seqNo']} is not above the station's last seqNo {last}"
+        return None
+
     @on("TransactionEvent", skip_schema_validation=True)
     def on_transaction_event(self, **_: Any) -> Any:
         p = self.payload
+        refusal = self.transaction_event_refusal(p)
+        if refusal is not None:
+            raise PropertyConstraintViolationError(description=refusal)
+        refusal = self.meter_value_refusal(p)
+        if refusal is not None:
+            raise PropertyConstraintViolationError(description=refusal)
         tx_id = str(p["transactionInfo"]["transactionId"])
         tx = self.record.transactions.setdefault(tx_id, Transaction(tx_id))
+        if self.mutant == "ev-communication-lost-ends-transaction":
+            tx.ended = tx.ended or p["triggerReason"] == "EVCommunicationLost"
         tx.seq_nos.append(int(p["seqNo"]))
         tx.event_types.append(str(p["eventType"]))
         tx.trigger_reasons.append(str(p["triggerReason"]))
@@ -199,11 +247,34 @@ class CsmsChargePoint(ChargePoint):  # type: ignore[misc]  # ocpp is untyped
 
     @on("MeterValues", skip_schema_validation=True)
     def on_meter_values(self, **_: Any) -> Any:
+        refusal = self.meter_value_refusal(self.payload)
+        if refusal is not None:
+            raise PropertyConstraintViolationError(description=refusal)
         return result.MeterValues()
+
+    def meter_value_refusal(self, p: dict[str, Any]) -> str | None:
+        """Why a block J mutant refuses valid meter values (mutants/csms_fgj.py; conformant: never)."""
+        m = self.mutant
+        if m == "started-requires-evse" and p.get("eventType") == "Started" and "evse" not in p:
+            return "a transaction must start on a known EVSE"  # E01/J02: the EVSE may come later
+        sampled = [sv for mv in p.get("meterValue", []) for sv in mv["sampledValue"]]
+        contexts = {str(sv.get("context", "Sample.Periodic")) for sv in sampled}  # Part 2 default
+        refused = {
+            "clock-aligned-rejected": "Sample.Clock",  # J01.FR.18
+            "sample-periodic-rejected": "Sample.Periodic",  # J02.FR.19
+            "transaction-begin-rejected": "Transaction.Begin",  # J02.FR.19
+        }.get(m or "")
+        if refused in contexts:
+            return f"sampledValue.context {refused} is not handled"
+        if m == "signed-meter-value-rejected" and any("signedMeterValue" in sv for sv in sampled):
+            return "signed meter values are not handled"  # J01.FR.21 / J02.FR.21
+        return None
 
     # ------------------------------------------------------------ A/L/N/K/...: notifications
     @on("FirmwareStatusNotification", skip_schema_validation=True)
     def on_firmware_status_notification(self, **_: Any) -> Any:
+        if self.mutant == "firmware-failure-callerror" and self.payload["status"] in FIRMWARE_FAILURES:
+            raise InternalError(description=f"unexpected firmware status {self.payload['status']}")  # L01
         return result.FirmwareStatusNotification()
 
     @on("PublishFirmwareStatusNotification", skip_schema_validation=True)
@@ -250,6 +321,8 @@ class CsmsChargePoint(ChargePoint):  # type: ignore[misc]  # ocpp is untyped
     def on_data_transfer(self, **_: Any) -> Any:
         canned = self.core.config.data_transfer.get(str(self.payload["vendorId"]))
         if canned is None:
+            if self.mutant == "data-transfer-accepts-unknown":  # P02.FR.06: an unknown vendor is not Accepted
+                return result.DataTransfer(status="Accepted")
             return result.DataTransfer(status="UnknownVendorId")
         return result.DataTransfer(
             status=canned["status"], data=canned.get("data"), status_info=canned.get("statusInfo")

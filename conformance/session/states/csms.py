@@ -6,12 +6,14 @@ Part 6 lists and checks the CSMS's answers (Tables 698-707).
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.ocppj.frames import CallError
 from conformance.session.endpoints import HarnessStation
+from conformance.session.session import ReceivedCall
 from conformance.session.states.common import connectors_of, first_connector, id_token_of, now
 from conformance.testing.checks import check, check_equal
 from conformance.testing.steps import step
@@ -67,6 +69,10 @@ class SimulatedTransaction:
     authorized: bool = False
     ev_connected: bool = False
     responses: list[dict[str, Any]] = field(default_factory=list)
+    # False: the EVSE is not known when the transaction starts (authorization first, TC_J_08_CSMS);
+    # it is then announced with the CablePluggedIn event.
+    evse_at_start: bool = True
+    evse_sent: bool = False
 
     def __post_init__(self) -> None:
         if not self.evse_id:
@@ -85,6 +91,7 @@ class SimulatedTransaction:
         id_token: dict[str, str] | None = None,
         ended: bool = False,
         extra: dict[str, Any] | None = None,
+        remote_start_id: int | None = None,
     ) -> dict[str, Any]:
         """Send the next TransactionEventRequest of this transaction (Started first, Ended last)."""
         event_type = "Ended" if ended else ("Updated" if self.started else "Started")
@@ -93,6 +100,8 @@ class SimulatedTransaction:
             info["chargingState"] = charging_state
         if stopped_reason:
             info["stoppedReason"] = stopped_reason
+        if remote_start_id is not None:  # F01/F02: the id the CSMS gave in RequestStartTransaction
+            info["remoteStartId"] = remote_start_id
         payload: dict[str, Any] = {
             "eventType": event_type,
             "timestamp": now(),
@@ -100,8 +109,9 @@ class SimulatedTransaction:
             "seqNo": self.seq_no,
             "transactionInfo": info,
         }
-        if not self.started:
+        if not self.evse_sent and (self.evse_at_start or trigger == "CablePluggedIn"):
             payload["evse"] = {"id": self.evse_id, "connectorId": self.connector_id}
+            self.evse_sent = True
         if id_token:
             payload["idToken"] = id_token
         payload.update(extra or {})
@@ -112,12 +122,12 @@ class SimulatedTransaction:
         self.responses.append(response)
         return response
 
-    async def ev_connected_pre_session(self) -> None:
-        """Reusable State EVConnectedPreSession (Table 701)."""
+    async def ev_connected_pre_session(self, *, extra: dict[str, Any] | None = None) -> None:
+        """Reusable State EVConnectedPreSession (Table 701); `extra`: more TransactionEvent fields."""
         with step("EVConnectedPreSession 1-2: the OCTT reports the connector Occupied"):
             await report_connector(self.station, self.evse_id, self.connector_id, "Occupied")
         with step("EVConnectedPreSession 3-4: TransactionEventRequest CablePluggedIn, EVConnected"):
-            await self.event("CablePluggedIn", charging_state="EVConnected")
+            await self.event("CablePluggedIn", charging_state="EVConnected", extra=extra)
         self.ev_connected = True
 
     async def authorize(self) -> None:
@@ -172,12 +182,210 @@ class SimulatedTransaction:
         with step("EVConnectedPostSession 1-2: TransactionEventRequest ChargingStateChanged, EVConnected"):
             await self.event("ChargingStateChanged", charging_state="EVConnected")
 
-    async def ev_disconnected(self) -> None:
-        """Reusable State EVDisconnected (Table 707): the transaction ends."""
+    async def ev_disconnected(self, *, extra: dict[str, Any] | None = None) -> None:
+        """Reusable State EVDisconnected (Table 707): the transaction ends; `extra`: more fields of
+        the Ended event (e.g. its meterValue, TC_J_03_CSMS)."""
         with step("EVDisconnected 1-2: the OCTT reports the connector Available"):
             await report_connector(self.station, self.evse_id, self.connector_id, "Available")
         with step("EVDisconnected 3-4: TransactionEventRequest Ended, EVCommunicationLost"):
             await self.event(
-                "EVCommunicationLost", charging_state="Idle", stopped_reason="EVDisconnected", ended=True
+                "EVCommunicationLost",
+                charging_state="Idle",
+                stopped_reason="EVDisconnected",
+                ended=True,
+                extra=extra,
             )
         self.ev_connected = False
+
+
+# ---------------------------------------------------------------- operator actions (Manual Action steps)
+async def operator_request(
+    station: HarnessStation, actions: Any, action: str, request: dict[str, Any], *, what: str = ""
+) -> tuple[ReceivedCall, asyncio.Task[dict[str, Any]]]:
+    """Ask the CSMS (through the driver) to send `action`; return the request as the harness's station
+    got it (already answered by its responder: choose the answer with `station.on` beforehand) and the
+    still running operator action, to be awaited with `operator_done`."""
+    params = {"station_id": station.station_id, "request": request}
+    task = asyncio.ensure_future(actions.perform(action, params))
+    expected = asyncio.ensure_future(station.expect(action, what=what))
+    try:
+        done, _ = await asyncio.wait({task, expected}, return_when=asyncio.FIRST_COMPLETED)
+        error = task.exception() if expected not in done else None
+        if error is not None:
+            raise error  # e.g. ActionUnsupported: the case is skipped
+        return await expected, task
+    except BaseException:
+        for pending in (task, expected):
+            pending.cancel()
+        raise
+
+
+async def operator_done(station: HarnessStation, task: asyncio.Task[dict[str, Any]]) -> dict[str, Any]:
+    """The operator action's result, once the CSMS got the station's answer (bounded)."""
+    return await asyncio.wait_for(task, station.timeout * 2)
+
+
+async def notify_connectors(
+    station: HarnessStation, sut: Any, status: str, *, skip: tuple[tuple[int, int], ...] = ()
+) -> None:
+    """"The OCTT notifies the CSMS about the current state of all connectors": StatusNotificationRequest
+    and NotifyEventRequest (trigger Delta, Connector.AvailabilityState) per connector, as Part 6 lists."""
+    for evse_id, connector_id in connectors_of(sut):
+        if (evse_id, connector_id) in skip:
+            continue
+        await report_connector(station, evse_id, connector_id, status)
+        event = {
+            "eventId": evse_id * 100 + connector_id,
+            "timestamp": now(),
+            "trigger": "Delta",
+            "actualValue": status,
+            "eventNotificationType": "HardWiredNotification",
+            "component": {"name": "Connector", "evse": {"id": evse_id, "connectorId": connector_id}},
+            "variable": {"name": "AvailabilityState"},
+        }
+        await station.call_ok("NotifyEvent", {"generatedAt": now(), "seqNo": 0, "eventData": [event]})
+
+
+def _pem_text(value: Any) -> str:
+    return "\n".join(line.strip() for line in str(value).strip().splitlines())
+
+
+async def certificate_installed(
+    station: HarnessStation,
+    actions: Any,
+    certificate_type: str,
+    certificate: str,
+    *,
+    status: str = "Accepted",
+) -> dict[str, Any]:
+    """Reusable State CertificateInstalled (Table 709); `status` other than Accepted for TC_M_05_CSMS."""
+    with step(f"CertificateInstalled 1-2: the CSMS sends InstallCertificateRequest ({certificate_type})"):
+        station.on("InstallCertificate", {"status": status})
+        received, task = await operator_request(
+            station,
+            actions,
+            "InstallCertificate",
+            {"certificateType": certificate_type, "certificate": certificate},
+            what=f"certificateType {certificate_type}",
+        )
+        check_equal(
+            received.payload.get("certificateType"),
+            certificate_type,
+            "InstallCertificateRequest.certificateType (CertificateInstalled tool validation)",
+        )
+        check(
+            _pem_text(received.payload.get("certificate", "")) == _pem_text(certificate),
+            "InstallCertificateRequest.certificate is not the configured certificate of type"
+            f" {certificate_type} (CertificateInstalled tool validation)",
+        )
+        await operator_done(station, task)
+    return received.payload
+
+
+async def get_installed_certificates(
+    station: HarnessStation,
+    actions: Any,
+    certificate_types: list[str],
+    hash_chain: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """Reusable State GetInstalledCertificates (Table 708): the station answers Accepted with `hash_chain`."""
+    names = " & ".join(certificate_types)
+    with step(f"GetInstalledCertificates 1-2: the CSMS sends GetInstalledCertificateIdsRequest ({names})"):
+        station.on(
+            "GetInstalledCertificateIds", {"status": "Accepted", "certificateHashDataChain": hash_chain}
+        )
+        received, task = await operator_request(
+            station, actions, "GetInstalledCertificateIds", {"certificateType": list(certificate_types)}
+        )
+        check_equal(
+            sorted(received.payload.get("certificateType") or []),
+            sorted(certificate_types),
+            "GetInstalledCertificateIdsRequest.certificateType (GetInstalledCertificates tool validation)",
+        )
+        await operator_done(station, task)
+    return received.payload
+
+
+# ---------------------------------------------------------------- G: availability
+async def change_availability(
+    station: HarnessStation,
+    actions: Any,
+    operational_status: str,
+    *,
+    evse_id: int | None = None,
+    connector_id: int | None = None,
+    answer: str = "Accepted",
+    label: str = "ChangeAvailability",
+) -> dict[str, Any]:
+    """Steps 1-2 of Part 6's availability scenarios (Table 700, TC_G_*_CSMS): the operator makes the
+    CSMS send ChangeAvailabilityRequest for the whole station (no evse), an EVSE (evse.id without
+    connectorId) or one connector; the station answers `answer`; step 1's tool validations are checked."""
+    request: dict[str, Any] = {"operationalStatus": operational_status}
+    if evse_id is not None:
+        request["evse"] = (
+            {"id": evse_id} if connector_id is None else {"id": evse_id, "connectorId": connector_id}
+        )
+    station.on("ChangeAvailability", {"status": answer})
+    received, task = await operator_request(station, actions, "ChangeAvailability", request)
+    payload = received.payload
+    check_equal(
+        payload.get("operationalStatus"),
+        operational_status,
+        f"ChangeAvailabilityRequest.operationalStatus ({label} step 1)",
+    )
+    evse = payload.get("evse")
+    if evse_id is None:
+        check(
+            evse is None,
+            f"ChangeAvailabilityRequest.evse must be omitted to address the whole Charging Station"
+            f" ({label} step 1), got {evse!r}",
+        )
+    else:
+        check(isinstance(evse, dict), f"ChangeAvailabilityRequest.evse is required ({label} step 1)")
+        assert isinstance(evse, dict)
+        check_equal(evse.get("id"), evse_id, f"ChangeAvailabilityRequest.evse.id ({label} step 1)")
+        if connector_id is None:
+            check(
+                "connectorId" not in evse,
+                f"ChangeAvailabilityRequest.evse.connectorId must be omitted to address the whole EVSE"
+                f" ({label} step 1), got {evse.get('connectorId')!r}",
+            )
+        else:
+            check_equal(
+                evse.get("connectorId"),
+                connector_id,
+                f"ChangeAvailabilityRequest.evse.connectorId ({label} step 1)",
+            )
+    await operator_done(station, task)
+    return payload
+
+
+def connectors_outside(
+    sut: Any, evse_id: int | None, connector_id: int | None
+) -> tuple[tuple[int, int], ...]:
+    """The connectors NOT addressed by a station-wide (None), EVSE or connector scope."""
+    return tuple(
+        (e, c)
+        for e, c in connectors_of(sut)
+        if not (evse_id is None or (e == evse_id and (connector_id is None or c == connector_id)))
+    )
+
+
+async def csms_unavailable(
+    station: HarnessStation,
+    sut: Any,
+    actions: Any,
+    *,
+    evse_id: int | None = None,
+    connector_id: int | None = None,
+) -> dict[str, Any]:
+    """Reusable State Unavailable (Table 700): the station, an EVSE or a connector set Inoperative."""
+    with step("Unavailable 1-2: the CSMS sends ChangeAvailabilityRequest Inoperative; the OCTT accepts"):
+        request = await change_availability(
+            station, actions, "Inoperative", evse_id=evse_id, connector_id=connector_id, label="Unavailable"
+        )
+    with step("Unavailable 3-4: the OCTT reports the addressed connectors Unavailable"):
+        await notify_connectors(
+            station, sut, "Unavailable", skip=connectors_outside(sut, evse_id, connector_id)
+        )
+    return request
