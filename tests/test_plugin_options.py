@@ -96,3 +96,26 @@ def test_external_csms_needs_a_url() -> None:
     )
     assert result.returncode == 4
     assert "--ocpp-csms-url" in result.stderr
+
+
+def test_profile_selects_only_its_cases() -> None:
+    core = run_pytest(
+        "--collect-only",
+        "-q",
+        str(TESTCASES / "cs" / "test_b_provisioning.py"),
+        "--ocpp-profile",
+        "Core",
+        "--ocpp-sut",
+        "charging-station",
+    )
+    assert "test_TC_B_01_CS" in core.stdout
+    other = run_pytest(
+        "--collect-only",
+        "-q",
+        str(TESTCASES / "cs" / "test_b_provisioning.py"),
+        "--ocpp-profile",
+        "SmartCharging",
+        "--ocpp-sut",
+        "charging-station",
+    )
+    assert "test_TC_B_01_CS" not in other.stdout and "deselected" in other.stdout
