@@ -1,0 +1,72 @@
+"""Availability (G01-G04): ChangeAvailability of station, EVSE or connector; Scheduled during a tx."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from conformance.reference.station.device_model import ComponentKey
+from conformance.reference.station.model import Evse
+
+if TYPE_CHECKING:
+    from conformance.reference.station.core import StationCore
+
+
+def change_availability(st: StationCore, payload: dict[str, Any]) -> str:
+    operative = payload["operationalStatus"] == "Operative"
+    target = payload.get("evse")
+    if target is None or target.get("id", 0) == 0:
+        evses = list(st.evses.values())
+    else:
+        evse = st.evses.get(int(target["id"]))
+        if evse is None:
+            return "Rejected"
+        connector_id = target.get("connectorId")
+        if connector_id is not None and evse.connector(int(connector_id)) is None:
+            return "Rejected"
+        evses = [evse]
+    busy = [e for e in evses if e.tx is not None]
+    if not operative and busy:
+        for evse in busy:
+            evse.pending_inoperative = True
+        st.pending_availability = payload
+        return "Scheduled"
+    _apply(st, payload)
+    return "Accepted"
+
+
+def _apply(st: StationCore, payload: dict[str, Any]) -> None:
+    operative = payload["operationalStatus"] == "Operative"
+    target = payload.get("evse")
+    if target is None or target.get("id", 0) == 0:
+        st.operative = operative
+        _set_state(st, ComponentKey("ChargingStation"), operative)
+    else:
+        evse = st.evses[int(target["id"])]
+        connector_id = target.get("connectorId")
+        if connector_id is None:
+            evse.operative = operative
+            _set_state(st, ComponentKey("EVSE", evse_id=evse.evse_id), operative)
+        else:
+            conn = evse.connector(int(connector_id))
+            if conn is not None:
+                conn.operative = operative
+    st.pending_availability = None
+    for evse in st.evses.values():
+        evse.pending_inoperative = False
+        for conn in evse.connectors:
+            st.report_connector(evse, conn)
+
+
+def _set_state(st: StationCore, comp: ComponentKey, operative: bool) -> None:
+    st.dm.set_internal(comp, "AvailabilityState", "Available" if operative else "Unavailable")
+
+
+def apply_scheduled(st: StationCore, evse: Evse) -> None:
+    """After a transaction ends: a Scheduled ChangeAvailability or Reset OnIdle now takes effect."""
+    pending = st.pending_availability
+    if pending is not None and not any(e.tx is not None for e in st.evses.values() if e.pending_inoperative):
+        _apply(st, pending)
+    if st.pending_reset is not None and all(e.tx is None for e in st.evses.values()):
+        reason = st.pending_reset
+        st.pending_reset = None
+        st.spawn(st.reboot(reason))

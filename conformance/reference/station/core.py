@@ -1,0 +1,256 @@
+"""The station core: state, connection loop, and the helpers every functional block uses."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import logging
+import ssl
+import time
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.typing import Subprotocol
+
+from conformance.reference.station.clock import StationClock, format_time
+from conformance.reference.station.config import StationConfig
+from conformance.reference.station.device_model import ComponentKey, DeviceModel, VariableKey
+from conformance.reference.station.model import Connector, Evse
+from conformance.reference.station.outbox import Outbox
+
+if TYPE_CHECKING:
+    from conformance.reference.station.handlers import StationChargePoint
+
+LOG = logging.getLogger("conformance.reference.station")
+SUBPROTOCOL = "ocpp2.0.1"
+
+
+class StationCore:
+    def __init__(self, csms_url: str, config: StationConfig, mutant: str | None) -> None:
+        self.csms_url = csms_url
+        self.config = config
+        self.mutant = mutant
+        self.clock = StationClock()
+        self.dm = DeviceModel(config)
+        self.outbox = Outbox(config.response_timeout, self._retry_policy, self.clock.sleep)
+        self.evses: dict[int, Evse] = {
+            i: Evse(i, [Connector(i, c, t) for c, t in enumerate(e.connectors, start=1)], e.power_w)
+            for i, e in enumerate(config.evses, start=1)
+        }
+        self.operative = True
+        self.boot_status = "None"  # None | Sending | Pending | Rejected | Accepted
+        self.boot_reason = "PowerUp"
+        self.boot_count = 0
+        self.connected = False
+        self.connect_count = 0
+        self.last_connect_error = ""
+        self.offline_until = 0.0  # time.monotonic() deadline of a go_offline period
+        self.auth_cache: dict[str, dict[str, Any]] = {}
+        self.local_list: dict[str, dict[str, Any]] = {}
+        self.local_list_version = 0
+        self.security_events: list[str] = []
+        self.pending_reset: str | None = None
+        self.pending_availability: dict[str, Any] | None = None
+        self.cp: StationChargePoint | None = None
+        self._ws: ClientConnection | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._session_task: asyncio.Task[None] | None = None
+        self._reconnect_now = asyncio.Event()
+        self.stopping = False
+        self.event_id = 0
+        self.boot_now = asyncio.Event()  # TriggerMessage(BootNotification) while Pending
+        clock_var = self.dm.variable(ComponentKey("ClockCtrlr"), VariableKey("DateTime"))
+        if clock_var is not None:
+            clock_var.dynamic = self.timestamp
+
+    # -- helpers -------------------------------------------------------------------------------
+    def _retry_policy(self, action: str) -> tuple[int, float]:
+        """OCPPCommCtrlr.MessageAttempts / MessageAttemptInterval (instance TransactionEvent)."""
+        attempts = self.dm.get_int("OCPPCommCtrlr", "MessageAttempts", "TransactionEvent")
+        interval = self.dm.get_int("OCPPCommCtrlr", "MessageAttemptInterval", "TransactionEvent")
+        return max(1, attempts), float(interval)
+
+    def is_mutant(self, name: str) -> bool:
+        return self.mutant == name
+
+    def timestamp(self) -> str:
+        return format_time(self.clock.now(), bad_format=self.is_mutant("heartbeat-wrong-time-format"))
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            LOG.warning("station task failed: %r", exc)
+
+    def connector_status(self, evse: Evse, conn: Connector) -> str:
+        return conn.status(evse.operative, self.operative, evse.reservation is not None and evse.tx is None)
+
+    def report_connector(self, evse: Evse, conn: Connector, *, force: bool = False) -> None:
+        """StatusNotification + NotifyEvent(AvailabilityState) when the connector's status changed."""
+        status = self.connector_status(evse, conn)
+        self.dm.set_internal(
+            ComponentKey("Connector", evse_id=evse.evse_id, connector_id=conn.connector_id),
+            "AvailabilityState",
+            status,
+        )
+        if not force and status == conn.last_reported:
+            return
+        if not self.outbox.is_open:
+            conn.last_reported = None  # report again once online
+            return
+        conn.last_reported = status
+        ts = self.timestamp()
+        self.outbox.post(
+            "StatusNotification",
+            {
+                "timestamp": ts,
+                "connectorStatus": status,
+                "evseId": evse.evse_id,
+                "connectorId": conn.connector_id,
+            },
+        )
+        self.event_id += 1
+        self.outbox.post(
+            "NotifyEvent",
+            {
+                "generatedAt": ts,
+                "seqNo": 0,
+                "eventData": [
+                    {
+                        "eventId": self.event_id,
+                        "timestamp": ts,
+                        "trigger": "Delta",
+                        "actualValue": status,
+                        "eventNotificationType": "HardWiredNotification",
+                        "component": {
+                            "name": "Connector",
+                            "evse": {"id": evse.evse_id, "connectorId": conn.connector_id},
+                        },
+                        "variable": {"name": "AvailabilityState"},
+                    }
+                ],
+            },
+        )
+
+    def report_all_connectors(self, *, force: bool) -> None:
+        connectors = [(evse, conn) for evse in self.evses.values() for conn in evse.connectors]
+        if self.is_mutant("no-status-for-connector"):
+            connectors = connectors[:-1]
+        for evse, conn in connectors:
+            self.report_connector(evse, conn, force=force)
+
+    def security_event(self, kind: str) -> None:
+        self.security_events.append(kind)
+        self.outbox.post("SecurityEventNotification", {"type": kind, "timestamp": self.timestamp()})
+
+    # -- connection loop -----------------------------------------------------------------------
+    def _url(self) -> str:
+        base = self.csms_url.rstrip("/")
+        return (
+            base if base.rsplit("/", 1)[-1] == self.config.station_id else f"{base}/{self.config.station_id}"
+        )
+
+    def _ssl_context(self) -> ssl.SSLContext | None:
+        if self.config.security_profile < 2 and not self.csms_url.startswith("wss://"):
+            return None
+        ctx = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=self.config.cafile)
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+        if self.config.security_profile >= 3 and self.config.certfile:
+            ctx.load_cert_chain(self.config.certfile, self.config.keyfile)
+        return ctx
+
+    def _headers(self) -> dict[str, str]:
+        password = self.config.auth_password
+        if self.config.security_profile in (1, 2) and password is not None:
+            token = base64.b64encode(f"{self.config.station_id}:{password}".encode()).decode()
+            return {"Authorization": f"Basic {token}"}
+        return {}
+
+    async def run(self) -> None:
+        self.spawn(self.outbox.run())
+        from conformance.reference.station.meter import aligned_loop
+
+        self.spawn(aligned_loop(self))
+        while not self.stopping:
+            wait = self.offline_until - time.monotonic()
+            if wait > 0:
+                self._reconnect_now.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._reconnect_now.wait(), timeout=wait)
+                self.offline_until = 0.0
+            try:
+                ws = await connect(
+                    self._url(),
+                    subprotocols=[Subprotocol(SUBPROTOCOL)],
+                    additional_headers=self._headers(),
+                    ssl=self._ssl_context(),
+                    open_timeout=self.config.connect_timeout,
+                    proxy=None,
+                    ping_interval=None,
+                )
+            except Exception as exc:
+                self.last_connect_error = repr(exc)
+                await asyncio.sleep(self.config.reconnect_backoff)
+                continue
+            await self._serve(ws)
+            if not self.stopping:
+                await asyncio.sleep(self.config.reconnect_backoff)
+
+    async def _serve(self, ws: ClientConnection) -> None:
+        from conformance.reference.station.boot import session
+        from conformance.reference.station.handlers import StationChargePoint
+
+        cp = StationChargePoint(self, ws)
+        self.cp, self._ws = cp, ws
+        self.connected = True
+        self.connect_count += 1
+        self.outbox.attach(cp)
+        reader = asyncio.ensure_future(cp.start())
+        self._session_task = asyncio.ensure_future(session(self))
+        try:
+            with contextlib.suppress(Exception):
+                await reader
+        finally:
+            self.connected = False
+            self.outbox.detach()
+            self._session_task.cancel()
+            with contextlib.suppress(BaseException):
+                await self._session_task
+            self.cp, self._ws = None, None
+
+    async def drop_connection(self) -> None:
+        if self._ws is not None:
+            await self._ws.close()
+
+    async def go_offline(self, seconds: float) -> None:
+        self.offline_until = time.monotonic() + seconds
+        await self.drop_connection()
+
+    def go_online(self) -> None:
+        self.offline_until = 0.0
+        self._reconnect_now.set()
+
+    async def reboot(self, reason: str) -> None:
+        """Power cycle / reset: the next connection starts with a BootNotification."""
+        from conformance.reference.station.transactions import end_all_for_reboot
+
+        end_all_for_reboot(self, reason)
+        await self.outbox.drain(self.config.response_timeout)  # the Ended events go out first
+        self.boot_status = "None"
+        self.boot_reason = reason
+        await self.drop_connection()
+
+    async def stop(self) -> None:
+        self.stopping = True
+        self.offline_until = 0.0
+        self._reconnect_now.set()
+        await self.drop_connection()
+        for task in list(self._tasks):
+            task.cancel()

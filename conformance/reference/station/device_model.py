@@ -1,0 +1,379 @@
+"""The station's device model (Part 2 appendix 3 standard components and variables, Core subset).
+
+Only the Actual attribute is supported. Names and data types follow the appendix table
+(dm_components_vars.csv); mutability and defaults are this station's choices.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance.reference.station.config import StationConfig
+
+MEASURANDS = "Energy.Active.Import.Register,Power.Active.Import,Current.Import,Voltage,SoC"
+TX_POINTS = "EVConnected,Authorized,PowerPathClosed,EnergyTransfer,ParkingBayOccupancy"
+
+
+@dataclass(frozen=True)
+class ComponentKey:
+    name: str
+    instance: str | None = None
+    evse_id: int | None = None
+    connector_id: int | None = None
+
+    def to_ocpp(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name}
+        if self.instance is not None:
+            out["instance"] = self.instance
+        if self.evse_id is not None:
+            evse: dict[str, Any] = {"id": self.evse_id}
+            if self.connector_id is not None:
+                evse["connectorId"] = self.connector_id
+            out["evse"] = evse
+        return out
+
+
+@dataclass(frozen=True)
+class VariableKey:
+    name: str
+    instance: str | None = None
+
+    def to_ocpp(self) -> dict[str, Any]:
+        return {"name": self.name} | ({"instance": self.instance} if self.instance is not None else {})
+
+
+@dataclass
+class Variable:
+    data_type: str  # string, decimal, integer, dateTime, boolean, OptionList, SequenceList, MemberList
+    mutability: str  # ReadOnly, WriteOnly, ReadWrite
+    value: str = ""
+    unit: str | None = None
+    values_list: str | None = None
+    reboot_required: bool = False
+    dynamic: Callable[[], str] | None = field(default=None, repr=False)  # computed on read
+
+    def read(self) -> str:
+        return self.dynamic() if self.dynamic is not None else self.value
+
+
+def _v(data_type: str, mutability: str, value: str = "", **kw: Any) -> Variable:
+    return Variable(data_type, mutability, value, **kw)
+
+
+RO, RW, WO = "ReadOnly", "ReadWrite", "WriteOnly"
+_DATA_ENUM = {
+    "string",
+    "decimal",
+    "integer",
+    "dateTime",
+    "boolean",
+    "OptionList",
+    "SequenceList",
+    "MemberList",
+}
+
+
+def _controllers(config: StationConfig) -> dict[str, dict[VariableKey | str, Variable]]:
+    return {
+        "OCPPCommCtrlr": {
+            "HeartbeatInterval": _v("integer", RW, "0", unit="s"),
+            VariableKey("MessageTimeout", "Default"): _v("integer", RW, "30", unit="s"),
+            VariableKey("MessageAttempts", "TransactionEvent"): _v("integer", RW, "3"),
+            VariableKey("MessageAttemptInterval", "TransactionEvent"): _v("integer", RW, "10"),
+            "NetworkConfigurationPriority": _v("string", RW, "0", reboot_required=True),
+            "NetworkProfileConnectionAttempts": _v("integer", RW, "3"),
+            "OfflineThreshold": _v("integer", RW, "60", unit="s"),
+            "ResetRetries": _v("integer", RW, "2"),
+            "UnlockOnEVSideDisconnect": _v("boolean", RW, "true"),
+            "FileTransferProtocols": _v("MemberList", RO, "HTTPS", values_list="HTTPS"),
+            "QueueAllMessages": _v("boolean", RW, "false"),
+        },
+        "SecurityCtrlr": {
+            "SecurityProfile": _v("integer", RO, str(config.security_profile)),
+            "OrganizationName": _v("string", RW, "ocpp-conformance"),
+            "CertificateEntries": _v("integer", RO, "0"),
+            "Identity": _v("identifierString", RW, config.station_id, reboot_required=True),
+            "BasicAuthPassword": _v("passwordString", WO, ""),
+        },
+        "AuthCtrlr": {
+            "Enabled": _v("boolean", RW, "true"),
+            "AuthorizeRemoteStart": _v("boolean", RW, "false"),
+            "LocalAuthorizeOffline": _v("boolean", RW, "true"),
+            "LocalPreAuthorize": _v("boolean", RW, "false"),
+            "OfflineTxForUnknownIdEnabled": _v("boolean", RW, "false"),
+        },
+        "AuthCacheCtrlr": {
+            "Enabled": _v("boolean", RW, "true"),
+            "Available": _v("boolean", RO, "true"),
+            "LifeTime": _v("integer", RW, "86400"),
+            "Policy": _v("OptionList", RW, "LRU", values_list="LRU"),
+        },
+        "LocalAuthListCtrlr": {
+            "Enabled": _v("boolean", RW, "true"),
+            "Available": _v("boolean", RO, "true"),
+            "Entries": _v("integer", RO, "0"),
+            "ItemsPerMessage": _v("integer", RO, "100"),
+            "BytesPerMessage": _v("integer", RO, "65536"),
+        },
+        "TxCtrlr": {
+            "EVConnectionTimeOut": _v("integer", RW, "60", unit="s"),
+            "StopTxOnEVSideDisconnect": _v("boolean", RW, "true"),
+            "StopTxOnInvalidId": _v("boolean", RW, "true"),
+            "MaxEnergyOnInvalidId": _v("integer", RW, "0"),
+            "TxStartPoint": _v("MemberList", RW, "PowerPathClosed", values_list=TX_POINTS),
+            "TxStopPoint": _v("MemberList", RW, "EVConnected,Authorized", values_list=TX_POINTS),
+            "TxBeforeAcceptedEnabled": _v("boolean", RW, "false"),
+        },
+        "SampledDataCtrlr": {
+            "Enabled": _v("boolean", RW, "true"),
+            "Available": _v("boolean", RO, "true"),
+            "TxStartedMeasurands": _v(
+                "MemberList", RW, "Energy.Active.Import.Register", values_list=MEASURANDS
+            ),
+            "TxUpdatedMeasurands": _v(
+                "MemberList", RW, "Energy.Active.Import.Register,Power.Active.Import", values_list=MEASURANDS
+            ),
+            "TxUpdatedInterval": _v("integer", RW, "60", unit="s"),
+            "TxEndedMeasurands": _v(
+                "MemberList", RW, "Energy.Active.Import.Register", values_list=MEASURANDS
+            ),
+            "TxEndedInterval": _v("integer", RW, "0", unit="s"),
+        },
+        "AlignedDataCtrlr": {
+            "Enabled": _v("boolean", RW, "true"),
+            "Available": _v("boolean", RO, "true"),
+            "Interval": _v("integer", RW, "0", unit="s"),
+            "Measurands": _v("MemberList", RW, "Energy.Active.Import.Register", values_list=MEASURANDS),
+            "SendDuringIdle": _v("boolean", RW, "false"),
+            "TxEndedInterval": _v("integer", RW, "0", unit="s"),
+            "TxEndedMeasurands": _v(
+                "MemberList", RW, "Energy.Active.Import.Register", values_list=MEASURANDS
+            ),
+        },
+        "ReservationCtrlr": {
+            "Available": _v("boolean", RO, "true"),
+            "Enabled": _v("boolean", RW, "true"),
+            "NonEvseSpecific": _v("boolean", RO, "false"),
+        },
+        "SmartChargingCtrlr": {
+            "Available": _v("boolean", RO, "false"),
+            "Enabled": _v("boolean", RW, "false"),
+        },
+        "DeviceDataCtrlr": {
+            VariableKey("ItemsPerMessage", "GetReport"): _v("integer", RO, "20"),
+            VariableKey("ItemsPerMessage", "GetVariables"): _v("integer", RO, "20"),
+            VariableKey("ItemsPerMessage", "SetVariables"): _v("integer", RO, "20"),
+            VariableKey("BytesPerMessage", "GetReport"): _v("integer", RO, "65536"),
+            VariableKey("BytesPerMessage", "GetVariables"): _v("integer", RO, "65536"),
+            VariableKey("BytesPerMessage", "SetVariables"): _v("integer", RO, "65536"),
+        },
+        "ClockCtrlr": {
+            "DateTime": _v("dateTime", RO),
+            "TimeSource": _v("SequenceList", RW, "Heartbeat", values_list="Heartbeat,NTP"),
+        },
+    }
+
+
+class DeviceModel:
+    def __init__(self, config: StationConfig) -> None:
+        self._vars: dict[ComponentKey, dict[VariableKey, Variable]] = {}
+        for comp, variables in _controllers(config).items():
+            self._vars[ComponentKey(comp)] = {
+                (k if isinstance(k, VariableKey) else VariableKey(k)): v for k, v in variables.items()
+            }
+        self._vars[ComponentKey("ChargingStation")] = {
+            VariableKey("AvailabilityState"): _v(
+                "OptionList", RO, "Available", values_list="Available,Unavailable"
+            ),
+            VariableKey("Available"): _v("boolean", RO, "true"),
+            VariableKey("Model"): _v("string", RO, config.model),
+            VariableKey("VendorName"): _v("string", RO, config.vendor_name),
+            VariableKey("SupplyPhases"): _v("integer", RO, "3"),
+        }
+        for evse_id, evse in enumerate(config.evses, start=1):
+            self._vars[ComponentKey("EVSE", evse_id=evse_id)] = {
+                VariableKey("AvailabilityState"): _v("OptionList", RO, "Available"),
+                VariableKey("Available"): _v("boolean", RO, "true"),
+                VariableKey("Power"): _v("decimal", RO, f"{evse.power_w:g}", unit="W"),
+                VariableKey("SupplyPhases"): _v("integer", RO, "3"),
+            }
+            for connector_id, ctype in enumerate(evse.connectors, start=1):
+                self._vars[ComponentKey("Connector", evse_id=evse_id, connector_id=connector_id)] = {
+                    VariableKey("AvailabilityState"): _v("OptionList", RO, "Available"),
+                    VariableKey("Available"): _v("boolean", RO, "true"),
+                    VariableKey("ConnectorType"): _v("string", RO, ctype),
+                    VariableKey("SupplyPhases"): _v("integer", RO, "3"),
+                }
+        for key, value in config.device_model.items():
+            comp_key, var_key = parse_override_key(key)
+            var = self._vars.get(comp_key, {}).get(var_key)
+            if var is None:
+                # A lab's description may name variables this station lacks: add them as plain ones.
+                self._vars.setdefault(comp_key, {})[var_key] = _v(_guess_type(value), RW, value)
+            else:
+                var.value = value
+
+    # -- lookups ---------------------------------------------------------------------------------
+    def components(self) -> Iterator[ComponentKey]:
+        return iter(self._vars)
+
+    def items(self) -> Iterator[tuple[ComponentKey, VariableKey, Variable]]:
+        for comp, variables in self._vars.items():
+            for vkey, var in variables.items():
+                yield comp, vkey, var
+
+    def variable(self, comp: ComponentKey, var: VariableKey) -> Variable | None:
+        return self._vars.get(comp, {}).get(var)
+
+    def has_component(self, comp: ComponentKey) -> bool:
+        return comp in self._vars
+
+    def get(self, component: str, variable: str, instance: str | None = None) -> str:
+        """An internal read of a controller variable (no evse), e.g. get("TxCtrlr", "TxStartPoint")."""
+        var = self._vars[ComponentKey(component)][VariableKey(variable, instance)]
+        return var.read()
+
+    def get_int(self, component: str, variable: str, instance: str | None = None) -> int:
+        try:
+            return int(self.get(component, variable, instance))
+        except ValueError:
+            return 0
+
+    def get_bool(self, component: str, variable: str) -> bool:
+        return self.get(component, variable).lower() == "true"
+
+    def get_list(self, component: str, variable: str) -> list[str]:
+        return [v for v in self.get(component, variable).split(",") if v]
+
+    def set_internal(self, comp: ComponentKey, variable: str, value: str) -> None:
+        self._vars[comp][VariableKey(variable)].value = value
+
+    # -- OCPP GetVariables / SetVariables ------------------------------------------------------
+    def get_variable(self, item: dict[str, Any]) -> dict[str, Any]:
+        comp = component_key(item["component"])
+        vkey = VariableKey(item["variable"]["name"], item["variable"].get("instance"))
+        attribute_type = item.get("attributeType", "Actual")
+        result: dict[str, Any] = {
+            "component": item["component"],
+            "variable": item["variable"],
+        }
+        if "attributeType" in item:
+            result["attributeType"] = attribute_type
+        status, value = self._read(comp, vkey, attribute_type)
+        result["attributeStatus"] = status
+        if value is not None:
+            result["attributeValue"] = value
+        return result
+
+    def _read(self, comp: ComponentKey, vkey: VariableKey, attribute_type: str) -> tuple[str, str | None]:
+        if comp not in self._vars:
+            return "UnknownComponent", None
+        var = self._vars[comp].get(vkey)
+        if var is None:
+            return "UnknownVariable", None
+        if attribute_type != "Actual":
+            return "NotSupportedAttributeType", None
+        if var.mutability == WO:
+            return "Rejected", None
+        return "Accepted", var.read()
+
+    def set_variable(self, item: dict[str, Any], *, readonly_accepted: bool = False) -> dict[str, Any]:
+        comp = component_key(item["component"])
+        vkey = VariableKey(item["variable"]["name"], item["variable"].get("instance"))
+        attribute_type = item.get("attributeType", "Actual")
+        result: dict[str, Any] = {"component": item["component"], "variable": item["variable"]}
+        if "attributeType" in item:
+            result["attributeType"] = attribute_type
+        result["attributeStatus"] = self._write(
+            comp, vkey, attribute_type, item["attributeValue"], readonly_accepted
+        )
+        return result
+
+    def _write(
+        self, comp: ComponentKey, vkey: VariableKey, attribute_type: str, value: str, ro_ok: bool
+    ) -> str:
+        if comp not in self._vars:
+            return "UnknownComponent"
+        var = self._vars[comp].get(vkey)
+        if var is None:
+            return "UnknownVariable"
+        if attribute_type != "Actual":
+            return "NotSupportedAttributeType"
+        if var.mutability == RO:
+            return "Accepted" if ro_ok else "Rejected"  # mutant setvariables-readonly-accepted
+        if not valid_value(var, value):
+            return "Rejected"
+        var.value = value
+        return "RebootRequired" if var.reboot_required else "Accepted"
+
+    # -- reports ---------------------------------------------------------------------------------
+    def report_data(self, comp: ComponentKey, vkey: VariableKey, var: Variable) -> dict[str, Any]:
+        attribute: dict[str, Any] = {"type": "Actual", "mutability": var.mutability, "persistent": True}
+        attribute["constant"] = False
+        if var.mutability != WO:
+            attribute["value"] = var.read()[:2500]
+        # identifierString / passwordString (appendix types) are reported as DataEnumType "string".
+        data_type = var.data_type if var.data_type in _DATA_ENUM else "string"
+        characteristics: dict[str, Any] = {"dataType": data_type, "supportsMonitoring": False}
+        if var.unit:
+            characteristics["unit"] = var.unit
+        if var.values_list:
+            characteristics["valuesList"] = var.values_list
+        return {
+            "component": comp.to_ocpp(),
+            "variable": vkey.to_ocpp(),
+            "variableAttribute": [attribute],
+            "variableCharacteristics": characteristics,
+        }
+
+
+def valid_value(var: Variable, value: str) -> bool:
+    if var.data_type == "integer":
+        try:
+            return int(value) >= 0
+        except ValueError:
+            return False
+    if var.data_type == "decimal":
+        try:
+            float(value)
+        except ValueError:
+            return False
+        return True
+    if var.data_type == "boolean":
+        return value in ("true", "false")
+    if var.data_type in ("OptionList",) and var.values_list:
+        return value in var.values_list.split(",")
+    if var.data_type in ("MemberList", "SequenceList") and var.values_list:
+        allowed = set(var.values_list.split(","))
+        members = value.split(",") if value else []
+        return all(m in allowed for m in members)
+    return len(value) <= 1000
+
+
+def _guess_type(value: str) -> str:
+    if value in ("true", "false"):
+        return "boolean"
+    return "integer" if value.isdigit() else "string"
+
+
+def component_key(component: dict[str, Any]) -> ComponentKey:
+    evse = component.get("evse") or {}
+    return ComponentKey(component["name"], component.get("instance"), evse.get("id"), evse.get("connectorId"))
+
+
+def parse_override_key(key: str) -> tuple[ComponentKey, VariableKey]:
+    """ "Comp[.inst][/evse[/conn]]/Var[.inst]" -> keys; raises ValueError on a malformed key."""
+    parts = key.split("/")
+    if len(parts) < 2:
+        raise ValueError(f"device_model key {key!r}: expected Component/Variable")
+    comp_name, _, comp_inst = parts[0].partition(".")
+    numbers = [int(p) for p in parts[1:-1]]
+    var_name, _, var_inst = parts[-1].partition(".")
+    evse_id = numbers[0] if numbers else None
+    connector_id = numbers[1] if len(numbers) > 1 else None
+    return (
+        ComponentKey(comp_name, comp_inst or None, evse_id, connector_id),
+        VariableKey(var_name, var_inst or None),
+    )

@@ -1,0 +1,325 @@
+"""The `ocpp` v201 ChargePoint of the reference station: an OCPP-J pre-filter plus CSMS-request handlers.
+
+Every handler reads the original camelCase request from `self.req` (the library's snake_case kwargs
+are ignored) and returns a `call_result` dataclass. Follow-up messages are queued in
+`self.followups` and started only after the response has been sent (a handler that awaited a CALL
+would deadlock the library's one-message-at-a-time reader).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ocpp.charge_point import camel_to_snake_case
+from ocpp.exceptions import NotImplementedError as OcppNotImplemented
+from ocpp.exceptions import OCPPError
+from ocpp.messages import Call
+from ocpp.routing import on
+from ocpp.v201 import ChargePoint, call_result
+from websockets.asyncio.client import ClientConnection
+
+from conformance.reference.station import auth, reservations, transactions
+from conformance.reference.station.availability import change_availability
+from conformance.reference.station.meter import meter_value
+from conformance.reference.station.ocppj_filter import IncomingResponse, Reject, call_error, screen
+from conformance.reference.station.reports import base_report_items, report_items, send_report
+
+if TYPE_CHECKING:
+    from conformance.reference.station.core import StationCore
+
+LOG = logging.getLogger("conformance.reference.station")
+FRAME_LOG = logging.getLogger("conformance.reference.station.frames")  # the library logs every frame here
+
+
+class _NoSecrets(logging.Filter):
+    """Frames that carry a password (SetVariables of BasicAuthPassword, ...) are not logged verbatim."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        if "assword" in text:
+            record.msg, record.args = "%s", ("<frame omitted: it carries a password>",)
+        return True
+
+
+FRAME_LOG.addFilter(_NoSecrets())
+
+
+def _result(action: str, payload: dict[str, Any]) -> Any:
+    return getattr(call_result, action)(**camel_to_snake_case(payload))
+
+
+class StationChargePoint(ChargePoint):  # type: ignore[misc]
+    def __init__(self, st: StationCore, ws: ClientConnection) -> None:
+        super().__init__(
+            st.config.station_id, ws, response_timeout=st.config.response_timeout, logger=FRAME_LOG
+        )
+        self.st = st
+        self.req: dict[str, Any] = {}
+        self.followups: list[Callable[[], object]] = []
+        if st.is_mutant("wrong-callerror-code"):
+            for handlers in self.route_map.values():
+                handlers["_skip_schema_validation"] = False  # let the library validate (and err) its way
+
+    # -- OCPP-J front door ----------------------------------------------------------------------
+    async def route_message(self, raw_msg: str | bytes) -> None:
+        st = self.st
+        if st.is_mutant("wrong-callerror-code"):
+            await super().route_message(raw_msg)  # the library's own (non-conformant) error handling
+            return
+        screened = screen(raw_msg)
+        if isinstance(screened, Reject):
+            await self._send(screened.frame)
+            return
+        if isinstance(screened, IncomingResponse):
+            await super().route_message(screened.raw)
+            return
+        uid, action = screened.unique_id, screened.action
+        if st.boot_status == "Rejected" and not st.is_mutant("rejected-answers-requests"):
+            # B03.FR.08: while Rejected, CSMS-initiated requests get SecurityError.
+            await self._send(call_error(uid, "SecurityError", "boot notification was rejected"))
+            return
+        handlers = self.route_map.get(action, {})
+        if "_on_action" not in handlers:
+            await self._send(call_error(uid, "NotSupported", f"{action} is not supported by this station"))
+            return
+        if st.is_mutant("late-response"):
+            await asyncio.sleep(st.config.late_response_delay)
+        self.req, self.followups = screened.payload, []
+        msg = Call(unique_id=uid, action=action, payload=screened.payload)
+        try:
+            await self._handle_call(msg)
+        except OCPPError as error:
+            await self._send(msg.create_call_error(error).to_json())
+            return
+        for followup in self.followups:
+            followup()
+
+    def later(self, fn: Callable[[], object]) -> None:
+        self.followups.append(fn)
+
+    # -- B: provisioning --------------------------------------------------------------------------
+    @on("GetVariables", skip_schema_validation=True)
+    def on_get_variables(self, **_: Any) -> Any:
+        if self.st.is_mutant("notimplemented-mandatory"):
+            raise OcppNotImplemented(description="GetVariables")
+        results = [self.st.dm.get_variable(item) for item in self.req["getVariableData"]]
+        return _result("GetVariables", {"getVariableResult": results})
+
+    @on("SetVariables", skip_schema_validation=True)
+    def on_set_variables(self, **_: Any) -> Any:
+        ro_ok = self.st.is_mutant("setvariables-readonly-accepted")
+        results = [
+            self.st.dm.set_variable(item, readonly_accepted=ro_ok) for item in self.req["setVariableData"]
+        ]
+        return _result("SetVariables", {"setVariableResult": results})
+
+    @on("GetBaseReport", skip_schema_validation=True)
+    def on_get_base_report(self, **_: Any) -> Any:
+        request_id, base = int(self.req["requestId"]), str(self.req["reportBase"])
+        items = base_report_items(self.st, base)
+        self.later(lambda: send_report(self.st, request_id, items))
+        return _result("GetBaseReport", {"status": "Accepted"})
+
+    @on("GetReport", skip_schema_validation=True)
+    def on_get_report(self, **_: Any) -> Any:
+        request_id = int(self.req["requestId"])
+        items = report_items(self.st, self.req)
+        if not items:
+            return _result("GetReport", {"status": "EmptyResultSet"})
+        self.later(lambda: send_report(self.st, request_id, items))
+        return _result("GetReport", {"status": "Accepted"})
+
+    @on("Reset", skip_schema_validation=True)
+    def on_reset(self, **_: Any) -> Any:
+        st = self.st
+        kind, evse_id = self.req["type"], self.req.get("evseId")
+        status = "Accepted"
+        if evse_id is not None:
+            evse = st.evses.get(int(evse_id))
+            if evse is None:
+                status = "Rejected"
+            elif evse.tx is not None and kind == "OnIdle":
+                status = "Scheduled"
+            elif evse.tx is not None:
+                self.later(lambda: transactions.end_for_reset(st, evse))
+        elif kind == "OnIdle" and any(e.tx is not None for e in st.evses.values()):
+            st.pending_reset = "RemoteReset"
+            status = "Scheduled"
+        else:
+            self.later(lambda: st.spawn(st.reboot("RemoteReset")))
+        if st.is_mutant("schema-invalid-response"):
+            status = "Ok"  # not a ResetStatusEnumType value: broken on purpose
+        return _result("Reset", {"status": status})
+
+    # -- F: remote control ------------------------------------------------------------------------
+    @on("TriggerMessage", skip_schema_validation=True)
+    def on_trigger_message(self, **_: Any) -> Any:
+        return _result(
+            "TriggerMessage", {"status": self._trigger(self.req["requestedMessage"], self.req.get("evse"))}
+        )
+
+    def _trigger(self, what: str, target: dict[str, Any] | None) -> str:
+        st = self.st
+        evses = list(st.evses.values())
+        if target is not None:
+            evse = st.evses.get(int(target["id"]))
+            if evse is None:
+                return "Rejected"
+            evses = [evse]
+        if what == "BootNotification":
+            if st.boot_status == "Accepted":
+                return "Rejected"
+            st.boot_now.set()
+            return "Accepted"
+        if what == "Heartbeat":
+            self.later(lambda: st.outbox.post("Heartbeat", {}))
+        elif what == "StatusNotification":
+            connector_id = (target or {}).get("connectorId")
+            pairs = [(e, c) for e in evses for c in e.connectors if connector_id in (None, c.connector_id)]
+            if not pairs:
+                return "Rejected"
+
+            def send_status() -> None:
+                for e, c in pairs:
+                    st.report_connector(e, c, force=True)
+
+            self.later(send_status)
+        elif what == "MeterValues":
+            measurands = st.dm.get_list("AlignedDataCtrlr", "Measurands")
+
+            def send_meter() -> None:
+                for e in evses:
+                    values = meter_value(st, e, measurands, "Trigger")
+                    if values:
+                        st.outbox.post("MeterValues", {"evseId": e.evse_id, "meterValue": values})
+
+            self.later(send_meter)
+        elif what == "TransactionEvent":
+            busy = [e for e in evses if e.tx is not None]
+            if not busy:
+                return "Rejected"
+            measurands = st.dm.get_list("SampledDataCtrlr", "TxUpdatedMeasurands")
+
+            def send_tx() -> None:
+                for e in busy:
+                    values = meter_value(st, e, measurands, "Trigger")
+                    transactions.send_tx_event(st, e, "Updated", "Trigger", meter=values)
+
+            self.later(send_tx)
+        elif what in ("FirmwareStatusNotification", "LogStatusNotification"):
+            self.later(lambda: st.outbox.post(what, {"status": "Idle"}))
+        else:
+            return "NotImplemented"
+        return "Accepted"
+
+    @on("RequestStartTransaction", skip_schema_validation=True)
+    def on_request_start(self, **_: Any) -> Any:
+        st, req = self.st, self.req
+        evse_id = req.get("evseId")
+        evse = (
+            st.evses.get(int(evse_id))
+            if evse_id is not None
+            else next((e for e in st.evses.values() if e.tx is None or e.id_token is None), None)
+        )
+        if evse is None or not evse.operative or not st.operative or evse.id_token is not None:
+            return _result("RequestStartTransaction", {"status": "Rejected"})
+        response: dict[str, Any] = {"status": "Accepted"}
+        if evse.tx is not None:
+            response["transactionId"] = evse.tx.transaction_id
+        id_token, remote_id = dict(req["idToken"]), int(req["remoteStartId"])
+        self.later(lambda: st.spawn(_remote_start(st, evse.evse_id, id_token, remote_id)))
+        return _result("RequestStartTransaction", response)
+
+    @on("RequestStopTransaction", skip_schema_validation=True)
+    def on_request_stop(self, **_: Any) -> Any:
+        st, tx_id = self.st, self.req["transactionId"]
+        evse = next((e for e in st.evses.values() if e.tx is not None and e.tx.transaction_id == tx_id), None)
+        if evse is None:
+            return _result("RequestStopTransaction", {"status": "Rejected"})
+        self.later(lambda: transactions.on_stop_authorized(st, evse, "RemoteStop", "Remote"))
+        return _result("RequestStopTransaction", {"status": "Accepted"})
+
+    @on("GetTransactionStatus", skip_schema_validation=True)
+    def on_get_transaction_status(self, **_: Any) -> Any:
+        st, tx_id = self.st, self.req.get("transactionId")
+        response: dict[str, Any] = {
+            "messagesInQueue": st.outbox.queued_for(
+                "TransactionEvent", "transactionInfo.transactionId", tx_id
+            )
+        }
+        if tx_id is not None:
+            response["ongoingIndicator"] = any(
+                e.tx is not None and e.tx.transaction_id == tx_id for e in st.evses.values()
+            )
+        return _result("GetTransactionStatus", response)
+
+    @on("UnlockConnector", skip_schema_validation=True)
+    def on_unlock_connector(self, **_: Any) -> Any:
+        evse = self.st.evses.get(int(self.req["evseId"]))
+        if evse is None or evse.connector(int(self.req["connectorId"])) is None:
+            status = "UnknownConnector"
+        elif evse.tx is not None and evse.id_token is not None:
+            status = "OngoingAuthorizedTransaction"
+        else:
+            status = "Unlocked"
+        return _result("UnlockConnector", {"status": status})
+
+    # -- H: reservations ------------------------------------------------------------------------------
+    @on("ReserveNow", skip_schema_validation=True)
+    def on_reserve_now(self, **_: Any) -> Any:
+        status, evse = reservations.reserve_now(self.st, self.req)
+        if evse is not None:
+            self.later(lambda: reservations.after_reserve(self.st, evse))
+        return _result("ReserveNow", {"status": status})
+
+    @on("CancelReservation", skip_schema_validation=True)
+    def on_cancel_reservation(self, **_: Any) -> Any:
+        evse = reservations.cancel(self.st, int(self.req["reservationId"]))
+        if evse is None:
+            return _result("CancelReservation", {"status": "Rejected"})
+        self.later(lambda: reservations.report_evse(self.st, evse))
+        return _result("CancelReservation", {"status": "Accepted"})
+
+    # -- G: availability, P: data transfer -------------------------------------------------------------
+    @on("ChangeAvailability", skip_schema_validation=True)
+    def on_change_availability(self, **_: Any) -> Any:
+        return _result("ChangeAvailability", {"status": change_availability(self.st, self.req)})
+
+    @on("DataTransfer", skip_schema_validation=True)
+    def on_data_transfer(self, **_: Any) -> Any:
+        return _result("DataTransfer", {"status": "UnknownVendorId"})
+
+    # -- C / D: authorization cache, local list ------------------------------------------------------
+    @on("ClearCache", skip_schema_validation=True)
+    def on_clear_cache(self, **_: Any) -> Any:
+        if not self.st.dm.get_bool("AuthCacheCtrlr", "Enabled"):
+            return _result("ClearCache", {"status": "Rejected"})
+        self.st.auth_cache.clear()
+        return _result("ClearCache", {"status": "Accepted"})
+
+    @on("GetLocalListVersion", skip_schema_validation=True)
+    def on_get_local_list_version(self, **_: Any) -> Any:
+        return _result("GetLocalListVersion", {"versionNumber": self.st.local_list_version})
+
+    @on("SendLocalList", skip_schema_validation=True)
+    def on_send_local_list(self, **_: Any) -> Any:
+        return _result("SendLocalList", {"status": auth.send_local_list(self.st, self.req)})
+
+
+async def _remote_start(
+    st: StationCore, evse_id: int, id_token: dict[str, Any], remote_start_id: int
+) -> None:
+    """F01/F02: after RequestStartTransaction, authorize (if AuthorizeRemoteStart) and start."""
+    evse = st.evses[evse_id]
+    if st.dm.get_bool("AuthCtrlr", "AuthorizeRemoteStart"):
+        info = await auth.authorize(st, id_token)
+        if info.get("status") != "Accepted":
+            return
+    evse.id_token = id_token
+    evse.remote_start_id = remote_start_id
+    if evse.tx is not None:
+        evse.tx.remote_start_id = remote_start_id
+    transactions.on_authorized(st, evse, "RemoteStart")

@@ -1,0 +1,279 @@
+"""Transactions (E01-E09, F01-F04): TxStartPoint / TxStopPoint, TransactionEvent sequencing, sampling.
+
+Each physical or remote event calls one of the `on_*` functions; they update the EVSE and send the
+TransactionEvents Part 6's reusable states expect: the message of the triggering event first, then a
+ChargingStateChanged one when the charging state moves on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from conformance.reference.station.meter import integrate, meter_value
+from conformance.reference.station.model import Evse, Transaction
+from conformance.reference.station.outbox import CallFailed, Offline
+
+if TYPE_CHECKING:
+    from conformance.reference.station.core import StationCore
+
+
+def charging_state(evse: Evse) -> str:
+    if not evse.plugged:
+        return "Idle"
+    if evse.id_token is None:
+        return "EVConnected"
+    if evse.tx is not None and evse.tx.deauthorized:
+        return "SuspendedEVSE"
+    return "SuspendedEV" if evse.ev_suspended else "Charging"
+
+
+def _start_condition(st: StationCore, evse: Evse) -> bool:
+    authorized = evse.id_token is not None
+    checks = {
+        "EVConnected": evse.plugged,
+        "Authorized": authorized,
+        "PowerPathClosed": evse.plugged and authorized,
+        "EnergyTransfer": evse.plugged and authorized and not evse.ev_suspended,
+        "ParkingBayOccupancy": evse.parking_occupied,
+    }
+    return any(checks.get(p, False) for p in st.dm.get_list("TxCtrlr", "TxStartPoint"))
+
+
+def _stop_points(st: StationCore) -> set[str]:
+    return set(st.dm.get_list("TxCtrlr", "TxStopPoint"))
+
+
+def send_tx_event(
+    st: StationCore,
+    evse: Evse,
+    event_type: str,
+    trigger: str,
+    *,
+    charging: str | None = None,
+    stopped_reason: str | None = None,
+    meter: list[dict[str, Any]] | None = None,
+) -> None:
+    tx = evse.tx
+    if tx is None:
+        return
+    info: dict[str, Any] = {"transactionId": tx.transaction_id}
+    if charging is not None and (charging != tx.charging_state or event_type != "Updated"):
+        info["chargingState"] = charging
+    if charging is not None:
+        integrate(st, evse)
+        tx.charging_state = charging
+    if stopped_reason is not None:
+        info["stoppedReason"] = stopped_reason
+    if tx.remote_start_id is not None and event_type == "Started":
+        info["remoteStartId"] = tx.remote_start_id
+    payload: dict[str, Any] = {
+        "eventType": event_type,
+        "timestamp": st.timestamp(),
+        "triggerReason": trigger,
+        "seqNo": tx.next_seq(),
+        "transactionInfo": info,
+    }
+    if event_type == "Started" and st.is_mutant("tx-seqno-gap"):
+        tx.seq_no += 1  # E01: seqNo must increase by one; broken on purpose
+    if not tx.evse_sent:  # the evse is reported once, in the first event of the transaction
+        payload["evse"] = {"id": evse.evse_id, "connectorId": tx.connector_id}
+        tx.evse_sent = True
+    if tx.id_token is not None and not tx.id_token_sent:
+        payload["idToken"] = tx.id_token
+        tx.id_token_sent = True
+    if event_type == "Started" and evse.reservation_used is not None:
+        payload["reservationId"] = evse.reservation_used
+        evse.reservation_used = None
+    if not st.outbox.is_open:
+        payload["offline"] = True
+    if meter:
+        payload["meterValue"] = meter
+    future = st.outbox.submit("TransactionEvent", payload, queue_offline=True)
+    if "idToken" in payload:
+        st.spawn(_check_id_token(st, evse, tx, payload["idToken"], future))
+
+
+async def _check_id_token(
+    st: StationCore,
+    evse: Evse,
+    tx: Transaction,
+    id_token: dict[str, Any],
+    future: asyncio.Future[dict[str, Any]],
+) -> None:
+    """E05: the CSMS may say in its TransactionEventResponse that the id token is not valid."""
+    try:
+        response = await future
+    except (Offline, CallFailed):
+        return
+    info = response.get("idTokenInfo")
+    if not isinstance(info, dict):
+        return
+    from conformance.reference.station.auth import remember
+
+    remember(st, id_token, info)
+    if (
+        info.get("status") == "Accepted"
+        or evse.tx is not tx
+        or st.is_mutant("keeps-charging-after-invalid-id")
+    ):
+        return
+    if st.dm.get_bool("TxCtrlr", "StopTxOnInvalidId"):
+        evse.id_token = None
+        _end(st, evse, "Deauthorized", "DeAuthorized", charging="EVConnected" if evse.plugged else "Idle")
+    else:
+        tx.deauthorized = True
+        send_tx_event(st, evse, "Updated", "ChargingStateChanged", charging=charging_state(evse))
+
+
+def _begin(st: StationCore, evse: Evse, trigger: str, trigger_state: str) -> None:
+    tx = Transaction(str(uuid.uuid4()), evse.evse_id, evse.plugged_connector_id())
+    tx.id_token = evse.id_token
+    tx.remote_start_id = evse.remote_start_id
+    evse.tx = tx
+    integrate(st, evse)
+    meter = meter_value(
+        st, evse, st.dm.get_list("SampledDataCtrlr", "TxStartedMeasurands"), "Transaction.Begin"
+    )
+    send_tx_event(st, evse, "Started", trigger, charging=trigger_state, meter=meter)
+    st.spawn(_sampler(st, evse, tx))
+
+
+def _end(st: StationCore, evse: Evse, trigger: str, reason: str, *, charging: str) -> None:
+    tx = evse.tx
+    if tx is None:
+        return
+    measurands = st.dm.get_list("SampledDataCtrlr", "TxEndedMeasurands")
+    meter = meter_value(st, evse, measurands, "Transaction.End")
+    send_tx_event(st, evse, "Ended", trigger, charging=charging, stopped_reason=reason, meter=meter)
+    evse.tx = None
+    evse.id_token = None
+    evse.remote_start_id = None
+    evse.ended_txs.append(tx.transaction_id)
+    _after_tx_end(st, evse)
+
+
+def _after_tx_end(st: StationCore, evse: Evse) -> None:
+    from conformance.reference.station.availability import apply_scheduled
+
+    apply_scheduled(st, evse)
+
+
+def _progress(st: StationCore, evse: Evse, trigger: str, trigger_state: str) -> None:
+    """Start the transaction or report the event, then report a charging-state change."""
+    if evse.tx is None:
+        if _start_condition(st, evse):
+            _begin(st, evse, trigger, trigger_state)
+    else:
+        if evse.tx.id_token is None and evse.id_token is not None:
+            evse.tx.id_token = evse.id_token
+            evse.tx.id_token_sent = False
+        send_tx_event(st, evse, "Updated", trigger, charging=trigger_state)
+    final = charging_state(evse)
+    if evse.tx is not None and final != evse.tx.charging_state:
+        send_tx_event(st, evse, "Updated", "ChargingStateChanged", charging=final)
+
+
+# -- events ----------------------------------------------------------------------------------------
+def on_plug_in(st: StationCore, evse: Evse) -> None:
+    trigger = "Authorized" if st.is_mutant("wrong-trigger-reason") else "CablePluggedIn"
+    _progress(st, evse, trigger, "EVConnected")
+
+
+def on_unplug(st: StationCore, evse: Evse) -> None:
+    if evse.tx is None:
+        return
+    points = _stop_points(st)
+    if points & {"EVConnected", "PowerPathClosed", "EnergyTransfer"} or st.dm.get_bool(
+        "TxCtrlr", "StopTxOnEVSideDisconnect"
+    ):
+        _end(st, evse, "EVCommunicationLost", "EVDisconnected", charging="Idle")
+    else:
+        send_tx_event(st, evse, "Updated", "EVCommunicationLost", charging="Idle")
+
+
+def on_authorized(st: StationCore, evse: Evse, trigger: str) -> None:
+    """A locally presented (trigger Authorized) or remote (RemoteStart) authorization was accepted."""
+    _progress(st, evse, trigger, "EVConnected" if evse.plugged else "Idle")
+    if not evse.plugged:
+        st.spawn(_connection_timeout(st, evse, evse.id_token))
+
+
+async def _connection_timeout(st: StationCore, evse: Evse, id_token: dict[str, Any] | None) -> None:
+    """TxCtrlr.EVConnectionTimeOut: an authorization without a cable plugged in expires (E03)."""
+    await st.clock.sleep(st.dm.get_int("TxCtrlr", "EVConnectionTimeOut"))
+    if evse.plugged or evse.id_token is not id_token or id_token is None:
+        return
+    evse.id_token = None
+    evse.remote_start_id = None
+    if evse.tx is not None:
+        _end(st, evse, "EVConnectTimeout", "Timeout", charging="Idle")
+
+
+def on_stop_authorized(st: StationCore, evse: Evse, trigger: str, reason: str) -> None:
+    """StopAuthorized (local, same token) or RemoteStop: end per TxStopPoint."""
+    if evse.tx is None:
+        return
+    evse.id_token = None
+    after = "EVConnected" if evse.plugged else "Idle"
+    stops = bool(_stop_points(st) & {"Authorized", "PowerPathClosed", "EnergyTransfer"})
+    if trigger == "RemoteStop":
+        if stops:
+            _end(st, evse, trigger, reason, charging=after)
+        else:
+            send_tx_event(st, evse, "Updated", trigger, charging=after)
+        return
+    send_tx_event(st, evse, "Updated", trigger)
+    if stops:
+        _end(st, evse, "ChargingStateChanged", reason, charging=after)
+    else:
+        send_tx_event(st, evse, "Updated", "ChargingStateChanged", charging=after)
+
+
+def on_ev_charging_change(st: StationCore, evse: Evse) -> None:
+    if evse.tx is not None and charging_state(evse) != evse.tx.charging_state:
+        send_tx_event(st, evse, "Updated", "ChargingStateChanged", charging=charging_state(evse))
+    elif evse.tx is None and _start_condition(st, evse):
+        _begin(st, evse, "ChargingStateChanged", charging_state(evse))
+
+
+def on_parking(st: StationCore, evse: Evse, occupied: bool) -> None:
+    if occupied:
+        if evse.tx is None and _start_condition(st, evse):
+            _begin(st, evse, "EVDetected", charging_state(evse))
+        return
+    if evse.tx is not None and "ParkingBayOccupancy" in _stop_points(st):
+        _end(st, evse, "EVDeparted", "Other", charging=charging_state(evse))
+
+
+def end_for_reset(st: StationCore, evse: Evse) -> None:
+    _end(st, evse, "ResetCommand", "ImmediateReset", charging=charging_state(evse))
+
+
+def end_all_for_reboot(st: StationCore, reason: str) -> None:
+    for evse in st.evses.values():
+        if evse.tx is None:
+            continue
+        if reason == "PowerUp":
+            _end(st, evse, "AbnormalCondition", "PowerLoss", charging=charging_state(evse))
+        else:
+            end_for_reset(st, evse)
+
+
+async def _sampler(st: StationCore, evse: Evse, tx: Transaction) -> None:
+    """Periodic sampled meter values while the transaction runs (SampledDataCtrlr.TxUpdatedInterval)."""
+    while evse.tx is tx:
+        interval = st.dm.get_int("SampledDataCtrlr", "TxUpdatedInterval")
+        if interval <= 0:
+            await st.clock.sleep(1.0)
+            continue
+        await st.clock.sleep(interval)
+        if evse.tx is not tx:
+            return
+        measurands = st.dm.get_list("SampledDataCtrlr", "TxUpdatedMeasurands")
+        if st.is_mutant("meter-missing-measurand"):
+            measurands = measurands[:-1]
+        values = meter_value(st, evse, measurands, "Sample.Periodic")
+        if values:
+            send_tx_event(st, evse, "Updated", "MeterValuePeriodic", meter=values)
