@@ -35,6 +35,17 @@ _OPTIONS = (
     ("mutant", "run the built-in reference SUT as this named mutant (harness self-tests)", True),
 )
 
+_FUZZ_OPTIONS = (
+    (
+        "examples",
+        "fuzz: examples per FZ case (env OCPP_FUZZ_EXAMPLES; default keeps the block near a minute)",
+    ),
+    ("strict", "fuzz: demand the one exact CALLERROR code per fault (env OCPP_FUZZ_STRICT)"),
+    ("seed", "fuzz: Hypothesis seed, to replay a run (env OCPP_FUZZ_SEED)"),
+    ("db", "fuzz: Hypothesis example database folder (env OCPP_FUZZ_DB; default <reports>/hypothesis-db)"),
+    ("shrink-seconds", "fuzz: time allowed for shrinking a failure (env OCPP_FUZZ_SHRINK_SECONDS)"),
+)
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("ocpp", "OCPP 2.0.1 conformance (ocpp-conformance)")
@@ -60,6 +71,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--ocpp-reports", dest="ocpp_reports", default="reports", help="folder for readiness and reports"
     )
+    for name, help_text in _FUZZ_OPTIONS:
+        dest = "ocpp_fuzz_" + name.replace("-", "_")
+        if name == "strict":
+            group.addoption(
+                f"--ocpp-fuzz-{name}", dest=dest, action="store_true", default=False, help=help_text
+            )
+        else:
+            group.addoption(f"--ocpp-fuzz-{name}", dest=dest, default=None, help=help_text)
+        parser.addini(dest, f"default for --ocpp-fuzz-{name}", default=None)
 
 
 def _option(config: pytest.Config, name: str) -> Any:

@@ -19,7 +19,9 @@ Decisions (`allowed` = lenient mode, `exact` = the single best code for a strict
   the PDU; the `ocpp` library's choice). Not FormatViolation: Table 8 describes occurrence faults as
   syntactically correct payloads.
 * additionalProperties (a field the PDU does not have): exact ProtocolError (PDU structure); also
-  OccurrenceConstraintViolation (and its misspelling): the field occurs where it may not.
+  OccurrenceConstraintViolation (and its misspelling): the field occurs where it may not; and
+  FormatViolation (lenient only): many implementations answer it, and Table 8's wording for it
+  (payload syntactically incorrect for the action) fits an undeclared field too.
 * type: only TypeConstraintViolation, Table 8's own example is a type mismatch.
 * maxLength: exact TypeConstraintViolation, because OCPP declares lengths as part of the data type
   (`string[36]` in the Datatype columns of Part 4 Tables 4-7); also PropertyConstraintViolation.
@@ -48,7 +50,7 @@ NOT_IMPLEMENTED = "NotImplemented"
 # rule -> (allowed codes, exact code)
 PAYLOAD_RULE_CODES: dict[str, tuple[frozenset[str], str]] = {
     "required": (frozenset({OCCURRENCE, OCCURRENCE_MISSPELT, PROTOCOL}), OCCURRENCE),
-    "additionalProperties": (frozenset({PROTOCOL, OCCURRENCE, OCCURRENCE_MISSPELT}), PROTOCOL),
+    "additionalProperties": (frozenset({PROTOCOL, OCCURRENCE, OCCURRENCE_MISSPELT, FORMAT}), PROTOCOL),
     "type": (frozenset({TYPE}), TYPE),
     "maxLength": (frozenset({TYPE, PROPERTY}), TYPE),
     "enum": (frozenset({PROPERTY, TYPE}), PROPERTY),

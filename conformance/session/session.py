@@ -30,6 +30,7 @@ from conformance.ocppj.frames import Call, CallError, CallResult, new_message_id
 from conformance.ocppj.rpc import RpcTracker
 from conformance.ocppj.transcript import Transcript
 from conformance.ocppj.validation import FrameValidator, Violation
+from conformance.transport.errors import TransportClosed
 
 T = TypeVar("T")
 Payload = dict[str, Any]
@@ -104,6 +105,14 @@ class ReceivedCall:
             )
         await self.session._send_result(self.call, payload)
         self.answered, self.answer = True, payload
+
+    async def send_raw(self, data: str | bytes) -> None:
+        """Answer with a hand-made frame (fuzzing a SUT's handling of bad responses); marked deliberate."""
+        if self.answered:
+            raise HarnessError(f"{self.action} ({self.call.unique_id}) was already answered")
+        await self.session.send_raw(data)
+        self.session._tracker.outgoing_response(self.call.unique_id)
+        self.answered = True
 
     async def error(self, code: str, description: str = "", details: Payload | None = None) -> None:
         if self.answered:
@@ -476,8 +485,6 @@ class Session:
                 future.set_exception(_ViolationPending())
 
     async def _read_loop(self, conn: Connection) -> None:
-        from conformance.transport import TransportClosed
-
         try:
             while True:
                 data = await conn.recv()
@@ -563,6 +570,8 @@ class Session:
             await received.reply(payload)
         except HarnessError as exc:
             self._violations.append(SutViolation(Violation("harness.responder", "", str(exc)), ""))
+        except (SutDisconnected, TransportClosed):
+            pass  # the SUT left while we answered: the reader notes the close; nothing to answer
 
     async def _send_error_quietly(
         self, unique_id: str, code: str, violations: list[Violation], description: str = ""

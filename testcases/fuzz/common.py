@@ -11,6 +11,7 @@ from conformance.fuzz.engine import Check, FuzzSettings, run_fuzz
 from conformance.fuzz.examples import FuzzExample
 
 _attach: Any = allure.attach  # allure-commons is untyped
+_dynamic: Any = allure.dynamic
 
 
 async def fuzz_case(
@@ -24,6 +25,8 @@ async def fuzz_case(
     replay: str,
 ) -> None:
     """Run one FZ case from the test's own task (attachments are made here, never in the worker)."""
+    __tracebackhide__ = True
+    _dynamic.title(case_id)  # here, not in a fixture: allure-pytest names the test after setup
     run = await run_fuzz(
         case_id,
         strategy,

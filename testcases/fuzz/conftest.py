@@ -1,7 +1,7 @@
 """Fixtures of the fuzz block: its settings, the replay command, and its own report block.
 
-The ini names are registered here (pytest_addoption is a historic hook, so a conftest loaded during
-collection still registers them) until the plugin owns them; env `OCPP_FUZZ_*` wins over ini.
+The options and ini names (`--ocpp-fuzz-examples` / `ocpp_fuzz_examples`, ...) belong to the plugin;
+env `OCPP_FUZZ_*` wins over the command line, which wins over ini.
 """
 
 from __future__ import annotations
@@ -26,12 +26,10 @@ _dynamic: Any = allure.dynamic  # allure-commons is untyped
 PARENT_SUITES = {"cs": "Fuzz: Charging Station under test", "csms": "Fuzz: CSMS under test"}
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
-    for name, help_text in INI_NAMES.items():
-        parser.addini(name, help_text, default=None)
-
-
 def _ini(config: pytest.Config, name: str) -> object:
+    given = config.getoption(name, default=None)
+    if given not in (None, False):
+        return given
     try:
         return config.getini(name)
     except ValueError:
@@ -74,7 +72,6 @@ def _fuzz_labels(request: pytest.FixtureRequest) -> None:
     case_id = request.node.callspec.id if hasattr(request.node, "callspec") else request.node.name
     _dynamic.parent_suite(PARENT_SUITES[sut])
     _dynamic.suite(f"Fuzz {marker.args[0]}" if marker.args else "Fuzz")
-    _dynamic.title(case_id)
     _dynamic.id(case_id)
     _dynamic.tag("fuzz")
     _dynamic.severity(allure.severity_level.MINOR)

@@ -13,10 +13,22 @@ from typing import Any
 import pytest
 
 from conformance.drivers.actions import CSMS_INITIATED_ACTIONS
-from conformance.errors import ConformanceFailure, NotApplicable
+from conformance.errors import NotApplicable
 from conformance.fuzz.engine import FuzzSettings, Verdict
-from conformance.fuzz.examples import FuzzExample, station_request_examples, station_response_examples
-from conformance.fuzz.properties import TRIGGERABLE, StationUnderTest, check_request, check_response, provoke
+from conformance.fuzz.examples import (
+    FuzzExample,
+    framing_examples,
+    station_request_examples,
+    station_response_examples,
+)
+from conformance.fuzz.properties import (
+    TRIGGERABLE,
+    StationUnderTest,
+    TriggerRefused,
+    check_request,
+    check_response,
+    provoke,
+)
 from conformance.session.endpoints import HarnessCsms
 from conformance.session.responders import csms_responders
 from conformance.session.states import connectors_of
@@ -65,7 +77,7 @@ async def test_fuzz_cs_responses(
     with step(f"the station sends {action}Request on TriggerMessage (a conformant answer first)"):
         try:
             received = await provoke(target, action, csms.timeout)
-        except ConformanceFailure as exc:
+        except TriggerRefused as exc:  # F06 lets a station refuse; a disconnect or silence fails
             raise NotApplicable(f"the station cannot be made to send {action}Request: {exc}") from None
         await received.reply(csms_responders()[action](received.call))
 
@@ -75,6 +87,27 @@ async def test_fuzz_cs_responses(
     await fuzz_case(
         f"FZ_{action}_CS",
         station_response_examples(action),
+        check,
+        fuzz_settings,
+        timeout=csms.timeout,
+        connect_timeout=sut.timeouts.connect,
+        replay=fuzz_replay,
+    )
+
+
+@pytest.mark.ocpp_fuzz("Framing", sut="cs")
+async def test_FZ_Framing_CS(
+    csms: HarnessCsms, sut: Any, fuzz_settings: FuzzSettings, fuzz_replay: str
+) -> None:
+    """OCPP-J wrapper faults (Part 4 section 4) around a GetVariablesRequest, to the station."""
+    target = _target(csms, sut)
+
+    async def check(example: FuzzExample) -> Verdict:
+        return await check_request(target, example, strict=fuzz_settings.strict, timeout=csms.timeout)
+
+    await fuzz_case(
+        "FZ_Framing_CS",
+        framing_examples("GetVariables"),
         check,
         fuzz_settings,
         timeout=csms.timeout,
