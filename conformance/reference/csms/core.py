@@ -154,8 +154,12 @@ def abp_mutated_request(mutant: str | None, action: str, request: dict[str, Any]
     if action == "Reset":  # B11/B12: a station reset has no evseId; OnIdle stays OnIdle
         if mutant == "reset-evse-id" and "evseId" not in request:
             return {**request, "evseId": 1}
+        if mutant == "reset-evse-dropped":  # an EVSE reset keeps its evseId
+            return {k: v for k, v in request.items() if k != "evseId"}
         if mutant == "reset-always-immediate":
             return {**request, "type": "Immediate"}
+    if mutant == "base-report-summary" and action == "GetBaseReport":  # B07.FR.07/08: the asked reportBase
+        return {**request, "reportBase": "SummaryInventory"}
     if mutant == "network-profile-ocpp16" and action == "SetNetworkProfile":  # B09.FR.01
         data = {**request.get("connectionData", {}), "ocppVersion": "OCPP16"}
         return {**request, "connectionData": data}
@@ -255,6 +259,8 @@ class CsmsCore:
     def _basic_auth_refusal(self, header: str | None, sid: str) -> str | None:
         """None if the Basic credentials are right, else why not (never containing a password)."""
         credentials = _basic_credentials(header)
+        if self.mutant == "basic-auth-scheme-case" and not (header or "").startswith("basic "):
+            credentials = None  # RFC 7617: the scheme name is case-insensitive; "Basic" is the usual one
         if credentials is None:
             return "missing or malformed HTTP Basic authentication"
         username, password = credentials
@@ -426,6 +432,10 @@ class CsmsCore:
         m, evse = self.mutant, request.get("evse")
         if action == "RequestStartTransaction" and m == "remote-start-central-token":  # F01/F02
             request = {**request, "idToken": {**request["idToken"], "type": "Central"}}
+        elif action == "UnlockConnector" and m == "unlock-connector-zero-based":  # F05 / TC_F_06_CSMS
+            request = {**request, "connectorId": int(request["connectorId"]) - 1}
+        elif action == "TriggerMessage" and m == "trigger-drops-evse":  # F06.FR.02 / TC_F_11/13/23/24_CSMS
+            request = {k: v for k, v in request.items() if k != "evse"}
         elif action == "ChangeAvailability":  # G03/G04: the scope is given by evse / evse.connectorId
             if m == "availability-station-as-evse-0" and evse is None:
                 request = {**request, "evse": {"id": 0}}

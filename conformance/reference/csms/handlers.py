@@ -111,6 +111,8 @@ class CsmsChargePoint(ChargePoint):  # type: ignore[misc]  # ocpp is untyped
             status, interval = "Accepted", None
         if self.mutant == "firmware-boot-pending" and self.payload.get("reason") == "FirmwareUpdate":
             status, interval = "Pending", None  # L01 / TC_L_01_CSMS step 14: Accepted after the update
+        if self.mutant == "pending-sticky" and rec.boot_status == "Pending":  # B02.FR.01: Accepted follows
+            status, interval = "Pending", None
         if interval is None:
             if status == "Accepted":
                 interval = station.heartbeat_interval if station else self.core.config.heartbeat_interval
@@ -263,6 +265,7 @@ class CsmsChargePoint(ChargePoint):  # type: ignore[misc]  # ocpp is untyped
             "clock-aligned-rejected": "Sample.Clock",  # J01.FR.18
             "sample-periodic-rejected": "Sample.Periodic",  # J02.FR.19
             "transaction-begin-rejected": "Transaction.Begin",  # J02.FR.19
+            "trigger-context-rejected": "Trigger",  # F06 / TC_F_11..14_CSMS: triggered readings
         }.get(m or "")
         if refused in contexts:
             return f"sampledValue.context {refused} is not handled"
@@ -273,6 +276,8 @@ class CsmsChargePoint(ChargePoint):  # type: ignore[misc]  # ocpp is untyped
     # ------------------------------------------------------------ A/L/N/K/...: notifications
     @on("FirmwareStatusNotification", skip_schema_validation=True)
     def on_firmware_status_notification(self, **_: Any) -> Any:
+        if self.mutant == "idle-status-rejected" and self.payload["status"] == "Idle":  # F06 / TC_F_18_CSMS
+            raise PropertyConstraintViolationError(description="status Idle: no firmware update is running")
         if self.mutant == "firmware-failure-callerror" and self.payload["status"] in FIRMWARE_FAILURES:
             raise InternalError(description=f"unexpected firmware status {self.payload['status']}")  # L01
         return result.FirmwareStatusNotification()
@@ -283,6 +288,8 @@ class CsmsChargePoint(ChargePoint):  # type: ignore[misc]  # ocpp is untyped
 
     @on("LogStatusNotification", skip_schema_validation=True)
     def on_log_status_notification(self, **_: Any) -> Any:
+        if self.mutant == "idle-status-rejected" and self.payload["status"] == "Idle":  # F06 / TC_F_15_CSMS
+            raise PropertyConstraintViolationError(description="status Idle: no log upload is running")
         return result.LogStatusNotification()
 
     @on("NotifyChargingLimit", skip_schema_validation=True)
