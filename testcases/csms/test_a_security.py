@@ -1,0 +1,235 @@
+"""Block A, Security: CSMS under test (Part 6 section 3.2).
+
+The harness plays the charging station. These cases test the connection itself, so each opens its
+own connections; a case whose security profile differs from the run's (--ocpp-security-profile) is
+not applicable (Part 6 prerequisites: "The CSMS supports security profile ...").
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import secrets
+import ssl
+import string
+from collections.abc import Callable
+from typing import Any, Final
+
+from conformance.errors import HarnessError, NotApplicable
+from conformance.ocppj.frames import Call
+from conformance.session import states
+from conformance.session.endpoints import HarnessStation
+from conformance.session.states.csms import operator_done, operator_request
+from conformance.testing import case, check, step
+
+# identifierString (Part 2): alphanumerics and *-_=:+|@. ; ':' is left out, Basic auth splits there.
+_IDENTIFIER_CHARS: Final = string.ascii_letters + string.digits + "*-_=+|@."
+PASSWORD_VARIABLE: Final = ("SecurityCtrlr", "BasicAuthPassword")
+
+
+def require_profile(station: HarnessStation, allowed: tuple[int, ...], case_id: str) -> None:
+    """Part 6 prerequisite of `case_id`: the CSMS runs one of the `allowed` security profiles."""
+    profile = station.security.profile
+    if profile not in allowed:
+        wanted = " or ".join(str(p) for p in allowed)
+        raise NotApplicable(
+            f"{case_id} needs the CSMS under test at security profile {wanted}; this run uses"
+            f" profile {profile} (--ocpp-security-profile)"
+        )
+
+
+def random_password(configured: str | None) -> str:
+    """A random identifierString of 16-40 characters with high entropy (TC_A_03_CSMS), never the
+    configured password."""
+    while True:
+        length = 16 + secrets.randbelow(25)
+        candidate = "".join(secrets.choice(_IDENTIFIER_CHARS) for _ in range(length))
+        if candidate != configured:
+            return candidate
+
+
+# ---------------------------------------------------------------- A00: Basic authentication
+@case(
+    "TC_A_01_CSMS",
+    requirements=("A00.FR.204", "B01.FR.02"),
+    catches={"basic-auth-scheme-case": r"refused valid Basic auth credentials \(A00\.FR\.204\)"},
+)
+async def test_TC_A_01_CSMS(station: HarnessStation, sut: Any) -> None:
+    """Basic Authentication, valid username/password (A00, B01): security profile 1 or 2."""
+    require_profile(station, (1, 2), "TC_A_01_CSMS")
+    with step("1-2: the OCTT connects with Basic auth <station id>:<configured password>; the CSMS upgrades"):
+        reason = await station.try_connect()
+        check(reason is None, f"the CSMS refused valid Basic auth credentials (A00.FR.204): {reason}")
+    # Steps 3-6: BootNotification (Accepted) and the connectors' state, as Reusable State Booted.
+    await states.csms_booted(station, sut)
+
+
+@case(
+    "TC_A_02_CSMS",
+    requirements=("A00.FR.204",),
+    catches={"basic-auth-username-unchecked": r"username is not the station id \(A00\.FR\.204\)"},
+)
+async def test_TC_A_02_CSMS(station: HarnessStation, sut: Any) -> None:
+    """Basic Authentication, username does not equal the station id (A00): the CSMS refuses."""
+    require_profile(station, (1, 2), "TC_A_02_CSMS")
+    wrong = dataclasses.replace(station.security, username=station.station_id + "Invalid")
+    with step("1-2: the OCTT connects with Basic auth <station id>Invalid:<configured password>; refused"):
+        reason = await station.try_connect(security=wrong)
+        check(
+            reason is not None,
+            "the CSMS accepted a connection whose Basic auth username is not the station id (A00.FR.204)",
+        )
+
+
+@case(
+    "TC_A_03_CSMS",
+    requirements=("A00.FR.204",),
+    catches={"accepts-bad-password": r"wrong Basic auth password \(A00\.FR\.204\)"},
+)
+async def test_TC_A_03_CSMS(station: HarnessStation, sut: Any) -> None:
+    """Basic Authentication, invalid password (A00): the CSMS refuses."""
+    require_profile(station, (1, 2), "TC_A_03_CSMS")
+    wrong = dataclasses.replace(station.security, password=random_password(station.security.password))
+    with step("1-2: the OCTT connects with Basic auth <station id>:<random 16-40 char password>; refused"):
+        reason = await station.try_connect(security=wrong)
+        check(
+            reason is not None, "the CSMS accepted a connection with a wrong Basic auth password (A00.FR.204)"
+        )
+
+
+# ---------------------------------------------------------------- A00: TLS
+@case(
+    "TC_A_06_CSMS",
+    requirements=("A00.FR.314", "A00.FR.315", "A00.FR.409", "A00.FR.416", "A00.FR.417", "A00.FR.418"),
+    catches={"accepts-tls11": r"completed a TLS handshake below TLS 1\.2"},
+)
+async def test_TC_A_06_CSMS(station: HarnessStation, sut: Any) -> None:
+    """TLS, server-side certificate, TLS version too low (A00): security profile 2 or 3."""
+    require_profile(station, (2, 3), "TC_A_06_CSMS")
+    old = dataclasses.replace(station.security, tls_max_version=ssl.TLSVersion.TLSv1_1)
+    with step("1-2: the OCTT offers at most TLS 1.1; the CSMS terminates the connection"):
+        reason = await station.try_connect(security=old)
+        if reason is not None and "refused locally" in reason:
+            raise HarnessError(
+                f"this host's OpenSSL cannot offer TLS 1.1, so TC_A_06_CSMS cannot run: {reason}"
+            )
+        check(reason is not None, "the CSMS completed a TLS handshake below TLS 1.2 (A00.FR.314, A00.FR.409)")
+    with step("3-8: the OCTT connects with TLS 1.2 or above; the CSMS upgrades the connection"):
+        reason = await station.try_connect()
+        check(reason is None, f"the CSMS refused a TLS 1.2+ connection (A00.FR.314): {reason}")
+    # Steps 9-12: BootNotification (Accepted) and the connectors' state, as Reusable State Booted.
+    await states.csms_booted(station, sut)
+
+
+# ---------------------------------------------------------------- A01: BasicAuthPassword update
+def answer_set_variables(status: str) -> Callable[[Call], dict[str, Any]]:
+    """A SetVariablesResponse giving every requested variable `status`."""
+
+    def respond(call: Call) -> dict[str, Any]:
+        results = [
+            {"attributeStatus": status, "component": e["component"], "variable": e["variable"]}
+            for e in call.payload.get("setVariableData", [])
+        ]
+        return {"setVariableResult": results}
+
+    return respond
+
+
+async def request_new_password(station: HarnessStation, actions: Any, answer: str, case_id: str) -> str:
+    """Steps 1-2 of TC_A_09/10_CSMS: the CSMS sets SecurityCtrlr.BasicAuthPassword; the OCTT answers
+    `answer`. Returns the password the CSMS sent (the CSMS chooses it; the operator request suggests one)."""
+    component, variable = PASSWORD_VARIABLE
+    suggested = random_password(station.security.password)
+    request = {
+        "setVariableData": [
+            {"component": {"name": component}, "variable": {"name": variable}, "attributeValue": suggested}
+        ]
+    }
+    station.on("SetVariables", answer_set_variables(answer))
+    with step(
+        f"1-2: the CSMS sends SetVariablesRequest SecurityCtrlr.BasicAuthPassword; the OCTT answers {answer}"
+    ):
+        received, task = await operator_request(station, actions, "SetVariables", request)
+        entries = received.payload.get("setVariableData", [])
+        entry = next(
+            (
+                e
+                for e in entries
+                if e.get("component", {}).get("name") == component
+                and e.get("variable", {}).get("name") == variable
+            ),
+            None,
+        )
+        check(
+            entry is not None,
+            f"SetVariablesRequest.setVariableData: no entry for {component}.{variable} ({case_id} step 1)",
+        )
+        assert entry is not None
+        await operator_done(station, task)
+    return str(entry.get("attributeValue", ""))
+
+
+async def restore_password(station: HarnessStation, actions: Any, configured: str | None) -> None:
+    """Not in Part 6: give the CSMS the configured password back, so later cases connect as configured."""
+    if configured is None or not station.connected:
+        return
+    component, variable = PASSWORD_VARIABLE
+    request = {
+        "setVariableData": [
+            {"component": {"name": component}, "variable": {"name": variable}, "attributeValue": configured}
+        ]
+    }
+    station.on("SetVariables", answer_set_variables("Accepted"))
+    with step("After: the CSMS is asked to set the configured BasicAuthPassword again (clean-up)"):
+        _received, task = await operator_request(station, actions, "SetVariables", request)
+        await operator_done(station, task)
+
+
+@case(
+    "TC_A_09_CSMS",
+    requirements=("A01.FR.02", "A01.FR.03"),
+    catches={"ignores-new-password": r"refused the new BasicAuthPassword"},
+    actions=("SetVariables",),
+)
+async def test_TC_A_09_CSMS(station: HarnessStation, sut: Any, actions: Any) -> None:
+    """Update Charging Station Password for HTTP Basic Authentication, Accepted (A01)."""
+    require_profile(station, (1, 2), "TC_A_09_CSMS")
+    await states.csms_booted(station, sut)  # Part 6 runs it on an open, booted connection
+    configured = station.security.password
+    new_password = await request_new_password(station, actions, "Accepted", "TC_A_09_CSMS")
+    updated = dataclasses.replace(station.security, password=new_password)
+    try:
+        with step("3-4: the OCTT reconnects with Basic auth <station id>:<new password>; the CSMS upgrades"):
+            await station.disconnect()
+            reason = await station.try_connect(security=updated)
+            check(
+                reason is None,
+                f"the CSMS refused the new BasicAuthPassword the station Accepted (A01.FR.03): {reason}",
+            )
+        await states.csms_booted(station, sut)  # steps 5-8
+    finally:
+        with contextlib.suppress(Exception):
+            await restore_password(station, actions, configured)
+
+
+@case(
+    "TC_A_10_CSMS",
+    requirements=("A01.FR.02", "A01.FR.04", "A01.FR.05"),
+    catches={"adopts-rejected-password": r"refused the old BasicAuthPassword"},
+    actions=("SetVariables",),
+)
+async def test_TC_A_10_CSMS(station: HarnessStation, sut: Any, actions: Any) -> None:
+    """Update Charging Station Password for HTTP Basic Authentication, Rejected (A01): the CSMS keeps
+    accepting the old password."""
+    require_profile(station, (1, 2), "TC_A_10_CSMS")
+    await states.csms_booted(station, sut)
+    await request_new_password(station, actions, "Rejected", "TC_A_10_CSMS")
+    with step("3-4: the OCTT reconnects with Basic auth <station id>:<old password>; the CSMS upgrades"):
+        await station.disconnect()
+        reason = await station.try_connect()
+        check(
+            reason is None,
+            "the CSMS refused the old BasicAuthPassword after the station Rejected the new one"
+            f" (A01.FR.05): {reason}",
+        )
+    await states.csms_booted(station, sut)  # steps 5-8
