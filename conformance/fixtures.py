@@ -366,12 +366,22 @@ def record_outcome(item: pytest.Item, report: pytest.TestReport) -> None:
             outcome = "not-applicable" if "[not-applicable]" in reason else "skipped"
         else:
             outcome = report.outcome
-            reason = (
-                report.longreprtext.strip().splitlines()[-1] if report.failed and report.longreprtext else ""
-            )
+            reason = _failure_reason(report) if report.failed else ""
         previous = outcomes.get(case_id)
         if previous is None or (previous["outcome"] in ("passed", "skipped") and outcome == "failed"):
             outcomes[case_id] = {"outcome": outcome, "reason": reason, "duration": report.duration}
+
+
+def _failure_reason(report: pytest.TestReport) -> str:
+    """The failing exception's own message (it names the rule and the frame), not pytest's location line."""
+    crash = getattr(report.longrepr, "reprcrash", None)
+    message = str(getattr(crash, "message", "") or "")
+    if not message and report.longreprtext:
+        message = report.longreprtext.strip().splitlines()[-1]
+    for prefix in ("conformance.errors.", "Failed: "):
+        if message.startswith(prefix):
+            message = message[len(prefix) :]
+    return message
 
 
 def recorded_outcomes(config: pytest.Config) -> dict[str, Any]:
