@@ -27,6 +27,7 @@ from conformance.transport.security import ClientSecurity, ServerSecurity
 _SESSIONS_KEY = pytest.StashKey[list[Session]]()  # mypy: Stash is invariant; see active_sessions
 _OUTCOMES_KEY = pytest.StashKey[dict[str, Any]]()
 _STEPS_KEY = pytest.StashKey[list[str]]()
+REPORT_ERROR_KEY = pytest.StashKey[str]()
 
 
 def case_id_of(item: pytest.Item) -> str | None:
@@ -393,10 +394,14 @@ def recorded_outcomes(config: pytest.Config) -> dict[str, Any]:
 def finish_session(config: pytest.Config, exitstatus: int) -> None:
     from conformance.reporting import write_session_reports
 
-    write_session_reports(config, recorded_outcomes(config))
+    try:
+        write_session_reports(config, recorded_outcomes(config))
+    except Exception as exc:  # a report fault must not turn the run into an INTERNALERROR
+        config.stash[REPORT_ERROR_KEY] = f"ocpp-conformance: could not write the reports: {exc!r}"
 
 
 def summary_lines(config: pytest.Config) -> list[str]:
     from conformance.reporting import readiness_summary
 
-    return readiness_summary(config)
+    error = config.stash.get(REPORT_ERROR_KEY, "")
+    return [*readiness_summary(config), *([error] if error else [])]

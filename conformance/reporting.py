@@ -74,8 +74,22 @@ def write_session_reports(config: pytest.Config, outcomes: dict[str, Any]) -> No
         "readiness_json": str(reports / "readiness.json"),
         "readiness_md": str(reports / "readiness.md"),
     }
-    write_readiness(report, reports)
+    json_path, md_path = write_readiness(report, reports)
     config.stash[_REPORT_KEY] = report
+    if getattr(config.option, "allure_report_dir", None):
+        import allure
+
+        # On the report's Global Attachments: the verdict per profile, next to the proof per case.
+        allure.global_attach(
+            md_path.read_text(encoding="utf-8"),
+            name="Certification readiness (readiness.md)",
+            attachment_type=allure.attachment_type.TEXT,
+        )
+        allure.global_attach(
+            json_path.read_text(encoding="utf-8"),
+            name="Certification readiness (readiness.json)",
+            attachment_type=allure.attachment_type.JSON,
+        )
     allure_dir = getattr(config.option, "allure_report_dir", None)
     if allure_dir:
         results = Path(allure_dir)

@@ -278,6 +278,21 @@ def test_passing_run_in_chromium(tmp_path: Path, allure_cli: list[str], chromium
 
     _in_chromium(chromium, html, check)
 
+    async def readiness_shown(view: ReportPage) -> None:
+        # the per-profile verdict is in the report too, as a global attachment of the run
+        await view.page.evaluate(
+            "[...document.querySelectorAll('*')].find(e => e.children.length < 3"
+            " && e.textContent.trim().startsWith('Global Attachments')).click()"
+        )
+        shown = await view.page.wait_for(
+            "document.body.innerText.includes('Certification readiness (readiness.md)')"
+            " && document.body.innerText",
+            what="the readiness global attachments",
+        )
+        assert "Certification readiness (readiness.json)" in shown
+
+    _in_chromium(chromium, html, readiness_shown)
+
 
 def _category_of(message: str) -> str:
     """Our category for a failure message: first rule whose regex matches (as Allure applies them)."""
