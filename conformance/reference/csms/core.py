@@ -31,6 +31,7 @@ from conformance.reference.csms.ocppj_filter import (
     IncomingResponse,
     Reject,
     call_error,
+    has_overlong_string,
     payload_problem,
     screen,
 )
@@ -316,6 +317,9 @@ class CsmsCore:
     async def _dispatch(self, cp: CsmsChargePoint, raw: str | bytes) -> None:
         if self.mutant == "wrong-callerror-code":  # Part 4 4.3: the library's own error handling
             await self._dispatch_unfiltered(cp, raw)
+            return
+        if self.mutant == "closes-on-long-string" and has_overlong_string(raw):
+            await cp._connection.ws.close(1011, "closes-on-long-string mutant")  # breaks Part 4 4.2.3
             return
         screened = screen(raw)
         if isinstance(screened, Reject):

@@ -160,3 +160,18 @@ def screen(raw: str | bytes) -> Screened:
     if problem is not None:
         return Reject(unique_id, problem.code, problem.describe())
     return IncomingCall(unique_id, action, payload)
+
+
+def has_overlong_string(raw: str | bytes) -> bool:
+    """True for a CALL whose payload has a string longer than its schema's maxLength (used by the
+    closes-on-long-string mutant, which drops the connection where a CALLERROR is due)."""
+    try:
+        msg = json.loads(raw)
+    except ValueError:
+        return False
+    if not (isinstance(msg, list) and len(msg) == 4 and msg[0] == 2 and isinstance(msg[2], str)):
+        return False
+    validator = _validator(msg[2], "Request")
+    if validator is None or not isinstance(msg[3], dict):
+        return False
+    return any(error.validator == "maxLength" for error in validator.iter_errors(msg[3]))

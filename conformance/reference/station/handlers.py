@@ -24,7 +24,13 @@ from websockets.asyncio.client import ClientConnection
 from conformance.reference.station import auth, reservations, transactions
 from conformance.reference.station.availability import change_availability
 from conformance.reference.station.meter import meter_value
-from conformance.reference.station.ocppj_filter import IncomingResponse, Reject, call_error, screen
+from conformance.reference.station.ocppj_filter import (
+    IncomingResponse,
+    Reject,
+    call_error,
+    has_overlong_string,
+    screen,
+)
 from conformance.reference.station.reports import base_report_items, report_items, send_report
 
 if TYPE_CHECKING:
@@ -68,6 +74,9 @@ class StationChargePoint(ChargePoint):  # type: ignore[misc]
         st = self.st
         if st.is_mutant("wrong-callerror-code"):
             await super().route_message(raw_msg)  # the library's own (non-conformant) error handling
+            return
+        if st.is_mutant("closes-on-long-string") and has_overlong_string(raw_msg):
+            await st.drop_connection()  # breaks Part 4 4.2.3: a CALLERROR was due, not a hang-up
             return
         screened = screen(raw_msg)
         if isinstance(screened, Reject):
@@ -172,6 +181,7 @@ class StationChargePoint(ChargePoint):  # type: ignore[misc]
         if what == "BootNotification":
             if st.boot_status == "Accepted":
                 return "Rejected"
+            st.boot_reason = "Triggered"  # F06.FR.17 / TC_B_02_CS step 15
             st.boot_now.set()
             return "Accepted"
         if what == "Heartbeat":
@@ -226,6 +236,8 @@ class StationChargePoint(ChargePoint):  # type: ignore[misc]
         )
         if evse is None or not evse.operative or not st.operative or evse.id_token is not None:
             return _result("RequestStartTransaction", {"status": "Rejected"})
+        if st.boot_status != "Accepted":  # B02: no transaction while Pending (TC_B_02_CS step 12)
+            return _result("RequestStartTransaction", {"status": "Rejected"})
         response: dict[str, Any] = {"status": "Accepted"}
         if evse.tx is not None:
             response["transactionId"] = evse.tx.transaction_id
@@ -250,10 +262,12 @@ class StationChargePoint(ChargePoint):  # type: ignore[misc]
                 "TransactionEvent", "transactionInfo.transactionId", tx_id
             )
         }
-        if tx_id is not None:
-            response["ongoingIndicator"] = any(
+        if tx_id is not None and not st.is_mutant("tx-status-ongoing-missing"):  # E14.FR.01-03
+            response["ongoingIndicator"] = st.is_mutant("tx-status-ongoing-any-id") or any(
                 e.tx is not None and e.tx.transaction_id == tx_id for e in st.evses.values()
             )
+        elif tx_id is None and st.is_mutant("tx-status-ongoing-without-id"):  # E14.FR.06: omitted
+            response["ongoingIndicator"] = False
         return _result("GetTransactionStatus", response)
 
     @on("UnlockConnector", skip_schema_validation=True)
@@ -295,7 +309,10 @@ class StationChargePoint(ChargePoint):  # type: ignore[misc]
     # -- C / D: authorization cache, local list ------------------------------------------------------
     @on("ClearCache", skip_schema_validation=True)
     def on_clear_cache(self, **_: Any) -> Any:
-        if not self.st.dm.get_bool("AuthCacheCtrlr", "Enabled"):
+        enabled = self.st.dm.get_bool("AuthCacheCtrlr", "Enabled")
+        if self.st.is_mutant("clear-cache-rejected") or (
+            not enabled and not self.st.is_mutant("clear-cache-while-disabled")  # C11.FR.04
+        ):
             return _result("ClearCache", {"status": "Rejected"})
         self.st.auth_cache.clear()
         return _result("ClearCache", {"status": "Accepted"})
