@@ -32,8 +32,18 @@ def test_station_that_never_answers_times_out(tmp_path: Path) -> None:
     loop, stop = raw.silent_station(f"ws://127.0.0.1:{port}", "CP001")
     try:
         started = time.monotonic()
-        result = run_pytest(CS_CASE, "-k", "TC_B_01_CS", "--ocpp-listen", f"127.0.0.1:{port}",
-                            "--ocpp-timeout", "1", "--ocpp-reports", str(tmp_path), "-rA")
+        result = run_pytest(
+            CS_CASE,
+            "-k",
+            "TC_B_01_CS",
+            "--ocpp-listen",
+            f"127.0.0.1:{port}",
+            "--ocpp-timeout",
+            "1",
+            "--ocpp-reports",
+            str(tmp_path),
+            "-rA",
+        )
         elapsed = time.monotonic() - started
     finally:
         loop.call_soon_threadsafe(stop.set)
@@ -49,8 +59,18 @@ def test_station_that_never_answers_times_out(tmp_path: Path) -> None:
 def test_station_that_never_connects_fails_within_the_connect_timeout(tmp_path: Path) -> None:
     port = free_port()
     started = time.monotonic()
-    result = run_pytest(CS_CASE, "-k", "TC_B_01_CS", "--ocpp-listen", f"127.0.0.1:{port}",
-                        "--ocpp-config", _description(tmp_path, 1.5), "--ocpp-reports", str(tmp_path), "-rA")
+    result = run_pytest(
+        CS_CASE,
+        "-k",
+        "TC_B_01_CS",
+        "--ocpp-listen",
+        f"127.0.0.1:{port}",
+        "--ocpp-config",
+        _description(tmp_path, 1.5),
+        "--ocpp-reports",
+        str(tmp_path),
+        "-rA",
+    )
     output = result.stdout + result.stderr
     assert result.returncode == 1, output
     assert "the charging station under test did not connect" in output
@@ -60,8 +80,18 @@ def test_station_that_never_connects_fails_within_the_connect_timeout(tmp_path: 
 
 def test_dead_csms_fails_with_the_reason(tmp_path: Path) -> None:
     port = free_port()
-    result = run_pytest(CSMS_CASE, "-k", "TC_B_01_CSMS", "--ocpp-csms-url", f"ws://127.0.0.1:{port}",
-                        "--ocpp-timeout", "1", "--ocpp-reports", str(tmp_path), "-rA")
+    result = run_pytest(
+        CSMS_CASE,
+        "-k",
+        "TC_B_01_CSMS",
+        "--ocpp-csms-url",
+        f"ws://127.0.0.1:{port}",
+        "--ocpp-timeout",
+        "1",
+        "--ocpp-reports",
+        str(tmp_path),
+        "-rA",
+    )
     output = result.stdout + result.stderr
     assert result.returncode == 1, output
     assert "[disconnected] could not connect to the CSMS" in output and "refused" in output, output
@@ -71,8 +101,18 @@ def test_dead_csms_fails_with_the_reason(tmp_path: Path) -> None:
 def test_csms_that_hangs_up_fails_promptly(tmp_path: Path) -> None:
     port, loop, stop = raw.hanging_up_csms()
     try:
-        result = run_pytest(CSMS_CASE, "-k", "TC_B_01_CSMS", "--ocpp-csms-url", f"ws://127.0.0.1:{port}",
-                            "--ocpp-timeout", "5", "--ocpp-reports", str(tmp_path), "-rA")
+        result = run_pytest(
+            CSMS_CASE,
+            "-k",
+            "TC_B_01_CSMS",
+            "--ocpp-csms-url",
+            f"ws://127.0.0.1:{port}",
+            "--ocpp-timeout",
+            "5",
+            "--ocpp-reports",
+            str(tmp_path),
+            "-rA",
+        )
     finally:
         loop.call_soon_threadsafe(stop.set)
     output = result.stdout + result.stderr

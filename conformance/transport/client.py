@@ -164,7 +164,7 @@ async def connect_station(
     url: str,
     station_id: str,
     security: ClientSecurity,
-    timeout: float,  # noqa: ASYNC109 - part of the transport contract
+    timeout: float,
     subprotocols: Sequence[str] = (OCPP201,),
 ) -> WsConnection:
     """Open `<url>/<station id>` with the given security profile; raise ConnectFailed(reason) on failure.

@@ -190,11 +190,11 @@ class CsmsServer:
         return f"{scheme}://{host}:{self.port}{self.base_path}"
 
     # ------------------------------------------------------------ consumer API
-    async def accept(self, timeout: float) -> WsConnection:  # noqa: ASYNC109
+    async def accept(self, timeout: float) -> WsConnection:
         """The next station that completed the handshake and passed authentication (TimeoutError if none)."""
         return await asyncio.wait_for(self._accepted.get(), timeout)
 
-    async def next_rejection(self, timeout: float) -> HandshakeRejection:  # noqa: ASYNC109
+    async def next_rejection(self, timeout: float) -> HandshakeRejection:
         """The next refused connection attempt (TimeoutError if none); all stay in `rejections`."""
         return await asyncio.wait_for(self._rejection_queue.get(), timeout)
 

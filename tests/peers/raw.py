@@ -32,7 +32,9 @@ def silent_station(url: str, station_id: str) -> tuple[asyncio.AbstractEventLoop
     async def run(stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
-                async with websockets.connect(f"{url}/{station_id}", subprotocols=["ocpp2.0.1"], proxy=None) as ws:
+                async with websockets.connect(
+                    f"{url}/{station_id}", subprotocols=["ocpp2.0.1"], proxy=None
+                ) as ws:
                     while not stop.is_set():
                         await ws.recv()
             except (OSError, websockets.exceptions.WebSocketException):
