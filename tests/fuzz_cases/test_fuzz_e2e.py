@@ -72,7 +72,8 @@ def test_fuzz_block_passes_on_a_conformant_csms(csms: peers.FuzzCsms, tmp_path: 
 def test_a_csms_answering_a_malformed_request_with_a_callresult_fails_with_the_minimal_frame(
     csms: peers.FuzzCsms, tmp_path: Path
 ) -> None:
-    output = _run(tmp_path, _csms_args(csms), "FZ_Heartbeat_CSMS", {})
+    # A developer's run (no CI): Hypothesis draws a seed and keeps a database, and both are reported.
+    output = _run(tmp_path, _csms_args(csms), "FZ_Heartbeat_CSMS", {"CI": ""})
     assert "1 failed" in output, output
     assert "property 'invalid-rejected' failed" in output, output
     assert "the SUT accepted a malformed HeartbeatRequest" in output, output
@@ -83,7 +84,7 @@ def test_a_csms_answering_a_malformed_request_with_a_callresult_fails_with_the_m
     assert f"Hypothesis database: {tmp_path / 'hypothesis-db'}" in output, output
     assert (tmp_path / "hypothesis-db").is_dir()
     # The replay command reproduces the same minimal frame (seed + the Hypothesis database).
-    again = _run(tmp_path, _csms_args(csms), "FZ_Heartbeat_CSMS", {"OCPP_FUZZ_SEED": seed.group(1)})
+    again = _run(tmp_path, _csms_args(csms), "FZ_Heartbeat_CSMS", {"OCPP_FUZZ_SEED": seed.group(1), "CI": ""})
     assert "1 failed" in again and _minimal_frame(again) == frame, again
 
 
