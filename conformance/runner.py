@@ -25,6 +25,8 @@ def pytest_arguments(user_args: Sequence[str], *, cwd: Path | None = None) -> li
         "--clean-alluredir",
         f"--junitxml={reports / 'junit.xml'}",
         f"--ocpp-reports={reports}",
+        "--durations=10",  # the slowest ten cases; every case's time is in readiness.json
+        "--durations-min=0",
     ]
     selects_paths = any(not a.startswith("-") and Path(a.split("::")[0]).exists() for a in user_args)
     return args + list(user_args) + ([] if selects_paths else [str(testcases_dir())])
