@@ -63,6 +63,9 @@ def _v(data_type: str, mutability: str, value: str = "", **kw: Any) -> Variable:
 
 
 RO, RW, WO = "ReadOnly", "ReadWrite", "WriteOnly"
+_PRIORITIES = "AlwaysFront,InFront,NormalCycle"  # MessagePriorityEnumType (DisplayMessageCtrlr)
+# ConnectorStatusEnumType: an OptionList needs its valuesList in reports (TC_B_12/13/53_CS).
+_STATES = "Available,Occupied,Reserved,Unavailable,Faulted"
 _DATA_ENUM = {
     "string",
     "decimal",
@@ -79,7 +82,12 @@ def _controllers(config: StationConfig) -> dict[str, dict[VariableKey | str, Var
     return {
         "OCPPCommCtrlr": {
             "HeartbeatInterval": _v("integer", RW, "0", unit="s"),
-            VariableKey("MessageTimeout", "Default"): _v("integer", RW, "30", unit="s"),
+            # ReadOnly: Part 2 sets it through the NetworkConnectionProfile (TC_B_39_CS writes it).
+            # The timeout the station really uses (StationConfig.response_timeout): E13 retry timing
+            # (TC_E_41/42_CS) is MessageAttemptInterval * n + this value.
+            VariableKey("MessageTimeout", "Default"): _v(
+                "integer", RO, str(max(1, round(config.response_timeout))), unit="s"
+            ),
             VariableKey("MessageAttempts", "TransactionEvent"): _v("integer", RW, "3"),
             VariableKey("MessageAttemptInterval", "TransactionEvent"): _v("integer", RW, "10"),
             "NetworkConfigurationPriority": _v("string", RW, "0", reboot_required=True),
@@ -96,6 +104,9 @@ def _controllers(config: StationConfig) -> dict[str, dict[VariableKey | str, Var
             "CertificateEntries": _v("integer", RO, "0"),
             "Identity": _v("identifierString", RW, config.station_id, reboot_required=True),
             "BasicAuthPassword": _v("passwordString", WO, ""),
+            # A02 / TC_A_23_CS (certificates.py): resend SignCertificate when no CertificateSigned comes.
+            "CertSigningWaitMinimum": _v("integer", RW, "60", unit="s"),
+            "CertSigningRepeatTimes": _v("integer", RW, "2"),
         },
         "AuthCtrlr": {
             "Enabled": _v("boolean", RW, "true"),
@@ -157,9 +168,16 @@ def _controllers(config: StationConfig) -> dict[str, dict[VariableKey | str, Var
             "Enabled": _v("boolean", RW, "true"),
             "NonEvseSpecific": _v("boolean", RO, "false"),
         },
-        "SmartChargingCtrlr": {
-            "Available": _v("boolean", RO, "false"),
-            "Enabled": _v("boolean", RW, "false"),
+        "SmartChargingCtrlr": {  # block K: reference/station/smart_charging.py
+            "Available": _v("boolean", RO, "true"),
+            "Enabled": _v("boolean", RW, "true"),
+            VariableKey("Entries", "ChargingProfiles"): _v("integer", RO, "0"),
+            "LimitChangeSignificance": _v("decimal", RW, "1.0", unit="Percent"),
+            "PeriodsPerSchedule": _v("integer", RO, "24"),
+            "ProfileStackLevel": _v("integer", RO, "8"),
+            "RateUnit": _v("MemberList", RO, "A,W", values_list="A,W"),
+            "ExternalControlSignalsEnabled": _v("boolean", RW, "false"),
+            "NotifyChargingLimitWithSchedules": _v("boolean", RW, "true"),
         },
         "DeviceDataCtrlr": {
             VariableKey("ItemsPerMessage", "GetReport"): _v("integer", RO, "20"),
@@ -173,12 +191,30 @@ def _controllers(config: StationConfig) -> dict[str, dict[VariableKey | str, Var
             "DateTime": _v("dateTime", RO),
             "TimeSource": _v("SequenceList", RW, "Heartbeat", values_list="Heartbeat,NTP"),
         },
+        # Blocks O and I (display.py, CostUpdated): read by TC_O_*_CS / TC_I_*_CS.
+        "DisplayMessageCtrlr": {
+            "Available": _v("boolean", RO, "true"),
+            "Enabled": _v("boolean", RW, "true"),
+            "DisplayMessages": _v("integer", RO, "0"),
+            "SupportedFormats": _v("MemberList", RO, "ASCII,UTF8,URI", values_list="ASCII,HTML,URI,UTF8"),
+            "SupportedPriorities": _v("MemberList", RO, _PRIORITIES, values_list=_PRIORITIES),
+        },
+        "TariffCostCtrlr": {
+            VariableKey("Available", "Tariff"): _v("boolean", RO, "true"),
+            VariableKey("Available", "Cost"): _v("boolean", RO, "true"),
+            VariableKey("Enabled", "Tariff"): _v("boolean", RW, "true"),
+            VariableKey("Enabled", "Cost"): _v("boolean", RW, "true"),
+            "Currency": _v("string", RW, "EUR"),
+            "TariffFallbackMessage": _v("string", RW, "Standard tariff applies."),
+            "TotalCostFallbackMessage": _v("string", RW, "Total cost unavailable."),
+        },
     }
 
 
 class DeviceModel:
     def __init__(self, config: StationConfig) -> None:
         self._vars: dict[ComponentKey, dict[VariableKey, Variable]] = {}
+        self.mutant: str | None = None  # set by StationCore; block B mutants live in _read / _write
         for comp, variables in _controllers(config).items():
             self._vars[ComponentKey(comp)] = {
                 (k if isinstance(k, VariableKey) else VariableKey(k)): v for k, v in variables.items()
@@ -194,14 +230,14 @@ class DeviceModel:
         }
         for evse_id, evse in enumerate(config.evses, start=1):
             self._vars[ComponentKey("EVSE", evse_id=evse_id)] = {
-                VariableKey("AvailabilityState"): _v("OptionList", RO, "Available"),
+                VariableKey("AvailabilityState"): _v("OptionList", RO, "Available", values_list=_STATES),
                 VariableKey("Available"): _v("boolean", RO, "true"),
                 VariableKey("Power"): _v("decimal", RO, f"{evse.power_w:g}", unit="W"),
                 VariableKey("SupplyPhases"): _v("integer", RO, "3"),
             }
             for connector_id, ctype in enumerate(evse.connectors, start=1):
                 self._vars[ComponentKey("Connector", evse_id=evse_id, connector_id=connector_id)] = {
-                    VariableKey("AvailabilityState"): _v("OptionList", RO, "Available"),
+                    VariableKey("AvailabilityState"): _v("OptionList", RO, "Available", values_list=_STATES),
                     VariableKey("Available"): _v("boolean", RO, "true"),
                     VariableKey("ConnectorType"): _v("string", RO, ctype),
                     VariableKey("SupplyPhases"): _v("integer", RO, "3"),
@@ -268,6 +304,14 @@ class DeviceModel:
         return result
 
     def _read(self, comp: ComponentKey, vkey: VariableKey, attribute_type: str) -> tuple[str, str | None]:
+        status, value = self._read_checked(comp, vkey, attribute_type)
+        if self.mutant == "getvariables-errors-as-rejected" and status != "Accepted":
+            return "Rejected", None  # B06.FR.06-08 broken on purpose
+        return status, value
+
+    def _read_checked(
+        self, comp: ComponentKey, vkey: VariableKey, attribute_type: str
+    ) -> tuple[str, str | None]:
         if comp not in self._vars:
             return "UnknownComponent", None
         var = self._vars[comp].get(vkey)
@@ -294,6 +338,17 @@ class DeviceModel:
     def _write(
         self, comp: ComponentKey, vkey: VariableKey, attribute_type: str, value: str, ro_ok: bool
     ) -> str:
+        status = self._write_checked(comp, vkey, attribute_type, value, ro_ok)
+        broken = self.mutant == "setvariables-errors-as-rejected"
+        if broken and status.startswith(("Unknown", "NotSupported")):
+            return "Rejected"  # B05.FR.04-06 broken on purpose
+        if self.mutant == "setvariables-always-reboot-required" and status == "Accepted" and not ro_ok:
+            return "RebootRequired"  # B05.FR.10 broken on purpose: no reboot is needed
+        return status
+
+    def _write_checked(
+        self, comp: ComponentKey, vkey: VariableKey, attribute_type: str, value: str, ro_ok: bool
+    ) -> str:
         if comp not in self._vars:
             return "UnknownComponent"
         var = self._vars[comp].get(vkey)
@@ -303,8 +358,10 @@ class DeviceModel:
             return "NotSupportedAttributeType"
         if var.mutability == RO:
             return "Accepted" if ro_ok else "Rejected"  # mutant setvariables-readonly-accepted
-        if not valid_value(var, value):
+        if not valid_value(var, value) and self.mutant != "setvariables-no-type-check":  # B05.FR.07
             return "Rejected"
+        if self.mutant == "setvariables-not-applied":
+            return "Accepted"  # answered, but the value is not stored: broken on purpose
         var.value = value
         return "RebootRequired" if var.reboot_required else "Accepted"
 
@@ -319,7 +376,7 @@ class DeviceModel:
         characteristics: dict[str, Any] = {"dataType": data_type, "supportsMonitoring": False}
         if var.unit:
             characteristics["unit"] = var.unit
-        if var.values_list:
+        if var.values_list and self.mutant != "report-no-values-list":  # B07 / TC_B_12_CS, TC_B_53_CS
             characteristics["valuesList"] = var.values_list
         return {
             "component": comp.to_ocpp(),

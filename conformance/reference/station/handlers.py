@@ -9,6 +9,7 @@ would deadlock the library's one-message-at-a-time reader).
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -22,6 +23,7 @@ from ocpp.v201 import ChargePoint, call_result
 from websockets.asyncio.client import ClientConnection
 
 from conformance.reference.station import auth, reservations, transactions
+from conformance.reference.station import lmno_handlers as lmno
 from conformance.reference.station.availability import change_availability
 from conformance.reference.station.meter import meter_value
 from conformance.reference.station.ocppj_filter import (
@@ -65,6 +67,7 @@ class StationChargePoint(ChargePoint):  # type: ignore[misc]
         self.st = st
         self.req: dict[str, Any] = {}
         self.followups: list[Callable[[], object]] = []
+        self.boot_answered = False  # a response arrived while the BootNotification was outstanding
         if st.is_mutant("wrong-callerror-code"):
             for handlers in self.route_map.values():
                 handlers["_skip_schema_validation"] = False  # let the library validate (and err) its way
@@ -84,8 +87,16 @@ class StationChargePoint(ChargePoint):  # type: ignore[misc]
             return
         if isinstance(screened, IncomingResponse):
             await super().route_message(screened.raw)
+            self.boot_answered = st.boot_status == "Sending"
             return
         uid, action = screened.unique_id, screened.action
+        for _ in range(200):  # bounded: at most about 1 s
+            # A BootNotificationResponse read but not yet acted on by the boot task (the ocpp library
+            # hands it over through a queue): a real station handles frames in order (TC_B_02/30_CS).
+            if not self.boot_answered or st.boot_status != "Sending":
+                break
+            await asyncio.sleep(0.005)
+        self.boot_answered = False
         if st.boot_status == "Rejected" and not st.is_mutant("rejected-answers-requests"):
             # B03.FR.08: while Rejected, CSMS-initiated requests get SecurityError.
             await self._send(call_error(uid, "SecurityError", "boot notification was rejected"))
@@ -96,6 +107,10 @@ class StationChargePoint(ChargePoint):  # type: ignore[misc]
             return
         if st.is_mutant("late-response"):
             await asyncio.sleep(st.config.late_response_delay)
+        if st.is_mutant("customdata-rejected") and '"customData"' in json.dumps(screened.payload):
+            # Part 2 CustomDataType broken on purpose: a request carrying customData is refused
+            await self._send(call_error(uid, "PropertyConstraintViolation", "customData is not supported"))
+            return
         self.req, self.followups = screened.payload, []
         msg = Call(unique_id=uid, action=action, payload=screened.payload)
         try:
@@ -185,7 +200,8 @@ class StationChargePoint(ChargePoint):  # type: ignore[misc]
             st.boot_now.set()
             return "Accepted"
         if what == "Heartbeat":
-            self.later(lambda: st.outbox.post("Heartbeat", {}))
+            if not st.is_mutant("trigger-heartbeat-unsent"):  # F06.FR.05 broken on purpose
+                self.later(lambda: st.outbox.post("Heartbeat", {}))
         elif what == "StatusNotification":
             connector_id = (target or {}).get("connectorId")
             pairs = [(e, c) for e in evses for c in e.connectors if connector_id in (None, c.connector_id)]
@@ -199,10 +215,12 @@ class StationChargePoint(ChargePoint):  # type: ignore[misc]
             self.later(send_status)
         elif what == "MeterValues":
             measurands = st.dm.get_list("AlignedDataCtrlr", "Measurands")
+            # F06.FR.06/07: triggered readings have context Trigger; the mutant says Sample.Periodic
+            context = "Sample.Periodic" if st.is_mutant("trigger-wrong-context") else "Trigger"
 
             def send_meter() -> None:
                 for e in evses:
-                    values = meter_value(st, e, measurands, "Trigger")
+                    values = meter_value(st, e, measurands, context)
                     if values:
                         st.outbox.post("MeterValues", {"evseId": e.evse_id, "meterValue": values})
 
@@ -212,17 +230,23 @@ class StationChargePoint(ChargePoint):  # type: ignore[misc]
             if not busy:
                 return "Rejected"
             measurands = st.dm.get_list("SampledDataCtrlr", "TxUpdatedMeasurands")
+            context = "Sample.Periodic" if st.is_mutant("trigger-wrong-context") else "Trigger"
 
             def send_tx() -> None:
                 for e in busy:
-                    values = meter_value(st, e, measurands, "Trigger")
+                    values = meter_value(st, e, measurands, context)
                     transactions.send_tx_event(st, e, "Updated", "Trigger", meter=values)
 
             self.later(send_tx)
+        elif what in ("FirmwareStatusNotification", "LogStatusNotification") and lmno.busy(st, what):
+            self.later(lambda: lmno.trigger_status(st, what))  # L01 / N01: the ongoing job's status
+        elif what in ("SignChargingStationCertificate", "SignV2GCertificate"):  # A02, TC_A_11/12_CS
+            self.later(lambda: lmno.request_signing(st, what))
         elif what in ("FirmwareStatusNotification", "LogStatusNotification"):
             self.later(lambda: st.outbox.post(what, {"status": "Idle"}))
         else:
-            return "NotImplemented"
+            # F06.FR.08: NotImplemented; the mutant claims Accepted (and sends nothing)
+            return "Accepted" if st.is_mutant("trigger-unimplemented-accepted") else "NotImplemented"
         return "Accepted"
 
     @on("RequestStartTransaction", skip_schema_validation=True)
@@ -242,6 +266,10 @@ class StationChargePoint(ChargePoint):  # type: ignore[misc]
         if evse.tx is not None:
             response["transactionId"] = evse.tx.transaction_id
         id_token, remote_id = dict(req["idToken"]), int(req["remoteStartId"])
+        if "chargingProfile" in req:  # K05.FR.03 / TC_K_37_CS (smart_charging.py)
+            from conformance.reference.station.smart_charging import remote_start_profile
+
+            remote_start_profile(st, evse.evse_id, remote_id, req["chargingProfile"])
         self.later(lambda: st.spawn(_remote_start(st, evse.evse_id, id_token, remote_id)))
         return _result("RequestStartTransaction", response)
 
@@ -250,7 +278,11 @@ class StationChargePoint(ChargePoint):  # type: ignore[misc]
         st, tx_id = self.st, self.req["transactionId"]
         evse = next((e for e in st.evses.values() if e.tx is not None and e.tx.transaction_id == tx_id), None)
         if evse is None:
-            return _result("RequestStopTransaction", {"status": "Rejected"})
+            # F03.FR.08: an unknown transactionId is Rejected; the mutant accepts it (and does nothing)
+            accepted = st.is_mutant("remote-stop-unknown-id-accepted")
+            return _result("RequestStopTransaction", {"status": "Accepted" if accepted else "Rejected"})
+        if st.is_mutant("remote-stop-ignored"):  # F03.FR.02 broken on purpose: Accepted, nothing stops
+            return _result("RequestStopTransaction", {"status": "Accepted"})
         self.later(lambda: transactions.on_stop_authorized(st, evse, "RemoteStop", "Remote"))
         return _result("RequestStopTransaction", {"status": "Accepted"})
 
@@ -304,7 +336,9 @@ class StationChargePoint(ChargePoint):  # type: ignore[misc]
 
     @on("DataTransfer", skip_schema_validation=True)
     def on_data_transfer(self, **_: Any) -> Any:
-        return _result("DataTransfer", {"status": "UnknownVendorId"})
+        # P01.FR.05/06: no vendor-specific extensions here; the mutant accepts any vendor
+        status = "Accepted" if self.st.is_mutant("datatransfer-accepted") else "UnknownVendorId"
+        return _result("DataTransfer", {"status": status})
 
     # -- C / D: authorization cache, local list ------------------------------------------------------
     @on("ClearCache", skip_schema_validation=True)
@@ -325,13 +359,105 @@ class StationChargePoint(ChargePoint):  # type: ignore[misc]
     def on_send_local_list(self, **_: Any) -> Any:
         return _result("SendLocalList", {"status": auth.send_local_list(self.st, self.req)})
 
+    # -- K: smart charging (reference/station/smart_charging.py) ---------------------------------------
+    def _smart_charging(self) -> Any:
+        from ocpp.exceptions import NotSupportedError
+
+        from conformance.reference.station import smart_charging
+
+        if not smart_charging.enabled(self.st):  # K01.FR.29 / TC_K_15_CS
+            raise NotSupportedError(description="smart charging is not enabled on this station")
+        return smart_charging
+
+    @on("SetChargingProfile", skip_schema_validation=True)
+    def on_set_charging_profile(self, **_: Any) -> Any:
+        sc = self._smart_charging()
+        before = sc.tx_limits(self.st)
+        status, reason = sc.set_charging_profile(self.st, self.req)
+        response: dict[str, Any] = {"status": status}
+        if reason is not None:
+            response["statusInfo"] = {"reasonCode": reason}
+        else:
+            self.later(lambda: sc.report_rate_changes(self.st, before))
+        return _result("SetChargingProfile", response)
+
+    @on("GetChargingProfiles", skip_schema_validation=True)
+    def on_get_charging_profiles(self, **_: Any) -> Any:
+        sc = self._smart_charging()
+        reports = sc.get_charging_profiles(self.st, self.req)
+        if not reports:
+            return _result("GetChargingProfiles", {"status": "NoProfiles"})
+        self.later(lambda: sc.send_reports(self.st, reports))
+        return _result("GetChargingProfiles", {"status": "Accepted"})
+
+    @on("ClearChargingProfile", skip_schema_validation=True)
+    def on_clear_charging_profile(self, **_: Any) -> Any:
+        sc = self._smart_charging()
+        before = sc.tx_limits(self.st)
+        status = sc.clear_charging_profile(self.st, self.req)
+        self.later(lambda: sc.report_rate_changes(self.st, before))
+        return _result("ClearChargingProfile", {"status": status})
+
+    @on("GetCompositeSchedule", skip_schema_validation=True)
+    def on_get_composite_schedule(self, **_: Any) -> Any:
+        schedule = self._smart_charging().composite_schedule(self.st, self.req)
+        if schedule is None:
+            return _result("GetCompositeSchedule", {"status": "Rejected"})
+        return _result("GetCompositeSchedule", {"status": "Accepted", "schedule": schedule})
+
+    # -- L, N, M/A, O, I: firmware, logs, certificates, display messages, cost (lmno_handlers.py) -------
+    @on("UpdateFirmware", skip_schema_validation=True)
+    def on_update_firmware(self, **_: Any) -> Any:
+        return _result("UpdateFirmware", lmno.update_firmware(self, self.req))
+
+    @on("GetLog", skip_schema_validation=True)
+    def on_get_log(self, **_: Any) -> Any:
+        return _result("GetLog", lmno.get_log(self, self.req))
+
+    @on("InstallCertificate", skip_schema_validation=True)
+    def on_install_certificate(self, **_: Any) -> Any:
+        return _result("InstallCertificate", lmno.install_certificate(self, self.req))
+
+    @on("GetInstalledCertificateIds", skip_schema_validation=True)
+    def on_get_installed_certificate_ids(self, **_: Any) -> Any:
+        return _result("GetInstalledCertificateIds", lmno.get_installed_certificate_ids(self, self.req))
+
+    @on("DeleteCertificate", skip_schema_validation=True)
+    def on_delete_certificate(self, **_: Any) -> Any:
+        return _result("DeleteCertificate", lmno.delete_certificate(self, self.req))
+
+    @on("CertificateSigned", skip_schema_validation=True)
+    def on_certificate_signed(self, **_: Any) -> Any:
+        return _result("CertificateSigned", lmno.certificate_signed(self, self.req))
+
+    @on("SetDisplayMessage", skip_schema_validation=True)
+    def on_set_display_message(self, **_: Any) -> Any:
+        return _result("SetDisplayMessage", lmno.set_display_message(self, self.req))
+
+    @on("GetDisplayMessages", skip_schema_validation=True)
+    def on_get_display_messages(self, **_: Any) -> Any:
+        return _result("GetDisplayMessages", lmno.get_display_messages(self, self.req))
+
+    @on("ClearDisplayMessage", skip_schema_validation=True)
+    def on_clear_display_message(self, **_: Any) -> Any:
+        return _result("ClearDisplayMessage", lmno.clear_display_message(self, self.req))
+
+    @on("CostUpdated", skip_schema_validation=True)
+    def on_cost_updated(self, **_: Any) -> Any:
+        return _result("CostUpdated", lmno.cost_updated(self, self.req))
+
 
 async def _remote_start(
     st: StationCore, evse_id: int, id_token: dict[str, Any], remote_start_id: int
 ) -> None:
     """F01/F02: after RequestStartTransaction, authorize (if AuthorizeRemoteStart) and start."""
     evse = st.evses[evse_id]
-    if st.dm.get_bool("AuthCtrlr", "AuthorizeRemoteStart"):
+    authorize_first = st.dm.get_bool("AuthCtrlr", "AuthorizeRemoteStart")
+    if st.is_mutant("remote-start-authorize-ignored"):  # F01.FR.01 broken on purpose
+        authorize_first = False
+    elif st.is_mutant("remote-start-always-authorizes"):  # F01.FR.02 broken on purpose
+        authorize_first = True
+    if authorize_first:
         info = await auth.authorize(st, id_token)
         if info.get("status") != "Accepted":
             return

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from conformance.reference.station.clock import format_time
+from conformance.reference.station.lmno_handlers import snapshot as lmno_snapshot
+from conformance.reference.station.smart_charging import snapshot as smart_charging_snapshot
 
 if TYPE_CHECKING:
     from conformance.reference.station.core import StationCore
@@ -71,4 +73,6 @@ def snapshot(st: StationCore) -> dict[str, Any]:
         "retries": st.outbox.retries,
         "sent_actions": st.outbox.sent[-100:],
         "security_events": list(st.security_events),
+        "firmware_logs_certificates_display": lmno_snapshot(st),  # blocks L, N, M/A, O, I
+        "charging_profiles": smart_charging_snapshot(st),  # block K
     }

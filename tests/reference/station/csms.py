@@ -243,6 +243,36 @@ class CsmsChargePoint(ChargePoint):  # type: ignore[misc]
         status = self.csms.behaviour.tx_token_status.get(token["id_token"], "Accepted")
         return call_result.TransactionEvent(id_token_info={"status": status})
 
+    # Blocks L, N, A, O (tests/reference/station/test_firmware_and_more.py).
+    @on("FirmwareStatusNotification")
+    def on_firmware_status(self, **_: Any) -> Any:
+        return call_result.FirmwareStatusNotification()
+
+    @on("LogStatusNotification")
+    def on_log_status(self, **_: Any) -> Any:
+        return call_result.LogStatusNotification()
+
+    @on("SignCertificate")
+    def on_sign_certificate(self, **_: Any) -> Any:
+        return call_result.SignCertificate(status="Accepted")
+
+    @on("NotifyDisplayMessages")
+    def on_notify_display_messages(self, **_: Any) -> Any:
+        return call_result.NotifyDisplayMessages()
+
+    # Block K (tests/reference/station/test_smart_charging.py).
+    @on("ReportChargingProfiles")
+    def on_report_charging_profiles(self, **_: Any) -> Any:
+        return call_result.ReportChargingProfiles()
+
+    @on("NotifyChargingLimit")
+    def on_notify_charging_limit(self, **_: Any) -> Any:
+        return call_result.NotifyChargingLimit()
+
+    @on("ClearedChargingLimit")
+    def on_cleared_charging_limit(self, **_: Any) -> Any:
+        return call_result.ClearedChargingLimit()
+
 
 async def wait_state(
     station: RunningStation, predicate: Callable[[dict[str, Any]], bool], timeout: float = 5.0
