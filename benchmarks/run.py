@@ -7,6 +7,8 @@ measures frames per second of:
   json       `json.loads` alone (no validation at all)
   orjson     `orjson.loads` alone (for reference)
   ours       `FrameValidator.decode`: parse + OCPP-J framing + full schema and date-time validation
+Then (unless --no-scale) the scale rows of benchmarks/scale.py: N reference stations in one process
+against one validating CSMS peer (quick: N=100; full: 100, 1,000, 10,000).
 The last line is machine-readable:
   validation_speedup_vs_ocpp=<ours/ocpp> parse_validate_vs_json_loads=<ours/json>
 """
@@ -109,6 +111,7 @@ def main() -> None:
     )
     parser.add_argument("--quick", action="store_true", help="short runs (< 1 minute in all)")
     parser.add_argument("--profile", action="store_true", help="also print a cProfile of decode")
+    parser.add_argument("--no-scale", action="store_true", help="skip the scale rows (benchmarks/scale.py)")
     args = parser.parse_args()
     seconds, repeats = (1.0, 3) if args.quick else (3.0, 5)
 
@@ -146,9 +149,19 @@ def main() -> None:
         print(f"ours, invalid TransactionEvent (reference error walk): {slow:,.0f} frames/s")
     if args.profile:
         profile(validator, frames)
+    if not args.no_scale:  # issue 9 item 3; quick: N=100 only. Printed before the machine-readable line.
+        for row in scale_rows([100] if args.quick else [100, 1000, 10000]):
+            print(row, flush=True)
     x = results["ours"] / results["ocpp"]
     y = results["ours"] / results["json"]
     print(f"validation_speedup_vs_ocpp={x:.1f} parse_validate_vs_json_loads={y:.2f}")
+
+
+def scale_rows(sizes: list[int]) -> list[str]:
+    """N reference stations against one validating CSMS peer; each N in its own processes."""
+    from scale import run_scale  # benchmarks/scale.py (this script's directory is on sys.path)
+
+    return [result.row() for result in run_scale(sizes)]
 
 
 def _version(dist: str) -> str:

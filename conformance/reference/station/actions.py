@@ -99,12 +99,30 @@ async def _present_id_token(st: StationCore, p: Params) -> Params:
     if reservations.blocks(evse, id_token):
         return {"evse_id": evse.evse_id, "result": "reserved", "idTokenInfo": {"status": "Invalid"}}
     info = await auth.authorize(st, id_token)
+    accepted = info.get("status") == "Accepted" or st.is_mutant("group-stop-ignores-status")
+    if accepted and evse.tx is not None and evse.id_token is not None:
+        by_group = _same_group(evse, info) and not st.is_mutant("no-group-stop")  # C09.FR.03
+        if by_group or st.is_mutant("stops-with-other-token"):  # C01: no other token stops it
+            evse.tx.id_token, evse.tx.id_token_sent = id_token, False  # report the stopping token
+            transactions.on_stop_authorized(st, evse, "StopAuthorized", "Local")
+            return {"evse_id": evse.evse_id, "result": "stop", "idTokenInfo": info}
     if info.get("status") == "Accepted" and evse.id_token is None:
         reservations.consume(evse)
         evse.id_token = id_token
+        group = info.get("groupIdToken")
+        evse.token_group = (id_token, group) if isinstance(group, dict) else None
         transactions.on_authorized(st, evse, "Authorized")
         return {"evse_id": evse.evse_id, "result": "authorized", "idTokenInfo": info}
     return {"evse_id": evse.evse_id, "result": "rejected", "idTokenInfo": info}
+
+
+def _same_group(evse: Evse, info: dict[str, Any]) -> bool:
+    """C09: another idToken may stop the transaction when its GroupId is the starting token's."""
+    other = info.get("groupIdToken")
+    if evse.token_group is None or evse.token_group[0] != evse.id_token or not isinstance(other, dict):
+        return False
+    own = evse.token_group[1]
+    return str(own.get("idToken", "")).casefold() == str(other.get("idToken", "")).casefold()
 
 
 async def _ev_suspend(st: StationCore, p: Params, suspended: bool) -> Params:

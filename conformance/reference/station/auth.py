@@ -16,7 +16,7 @@ def _key(id_token: dict[str, Any]) -> str:
 
 def remember(st: StationCore, id_token: dict[str, Any], info: dict[str, Any]) -> None:
     """C10: keep the idTokenInfo of every Authorize / TransactionEvent response in the cache."""
-    if st.dm.get_bool("AuthCacheCtrlr", "Enabled"):
+    if st.dm.get_bool("AuthCacheCtrlr", "Enabled") and not st.is_mutant("cache-not-stored"):  # C10.FR.01
         st.auth_cache[_key(id_token)] = dict(info)
 
 
@@ -29,11 +29,24 @@ def _local_status(st: StationCore, id_token: dict[str, Any]) -> str | None:
     return None
 
 
+def _local_info(st: StationCore, id_token: dict[str, Any]) -> dict[str, Any]:
+    """The stored idTokenInfo behind `_local_status` (its groupIdToken matters for C09)."""
+    key = _key(id_token)
+    if st.dm.get_bool("LocalAuthListCtrlr", "Enabled") and key in st.local_list:
+        return dict(st.local_list[key])
+    return dict(st.auth_cache.get(key, {}))
+
+
 async def authorize(st: StationCore, id_token: dict[str, Any]) -> dict[str, Any]:
     """The idTokenInfo for a presented token: local (pre-)authorization, else AuthorizeRequest."""
     local = _local_status(st, id_token)
-    if local == "Accepted" and st.dm.get_bool("AuthCtrlr", "LocalPreAuthorize"):
-        return {"status": "Accepted", "source": "local"}
+    pre_authorize = st.dm.get_bool("AuthCtrlr", "LocalPreAuthorize") or st.is_mutant(
+        "local-preauthorize-ignored"  # C10 / TC_C_36_CS: only with LocalPreAuthorize; broken on purpose
+    )
+    if local == "Accepted" and pre_authorize:
+        return _local_info(st, id_token) | {"status": "Accepted", "source": "local"}
+    if local is not None and local != "Accepted" and st.is_mutant("cached-status-not-reauthorized"):
+        return {"status": local, "source": "local"}  # C10.FR.03 / C12.FR.05 broken on purpose
     try:
         response = await st.outbox.call("Authorize", {"idToken": id_token})
     except (Offline, CallFailed):
@@ -44,6 +57,8 @@ async def authorize(st: StationCore, id_token: dict[str, Any]) -> dict[str, Any]
         return {"status": "Unknown", "source": "offline"}
     info = dict(response.get("idTokenInfo", {}))
     remember(st, id_token, info)
+    if st.is_mutant("authorize-status-ignored"):  # C01.FR.02: only Accepted authorizes; broken on purpose
+        info["status"] = "Accepted"
     return info | {"source": "csms"}
 
 

@@ -24,14 +24,30 @@ def change_availability(st: StationCore, payload: dict[str, Any]) -> str:
         if connector_id is not None and evse.connector(int(connector_id)) is None:
             return "Rejected"
         evses = [evse]
+    if not operative and st.is_mutant("availability-inoperative-rejected"):
+        return "Rejected"  # G03.FR.01 / G04.FR.01 broken on purpose
+    if st.is_mutant("availability-same-state-rejected") and _already(st, payload):
+        return "Rejected"  # G03.FR.03 / G04.FR.04 broken on purpose
     busy = [e for e in evses if e.tx is not None]
     if not operative and busy:
         for evse in busy:
             evse.pending_inoperative = True
         st.pending_availability = payload
-        return "Scheduled"
+        # G03.FR.05 / G04.FR.06: Scheduled; the mutant says Accepted (and still waits for the end)
+        return "Accepted" if st.is_mutant("availability-not-scheduled") else "Scheduled"
     _apply(st, payload)
     return "Accepted"
+
+
+def _already(st: StationCore, payload: dict[str, Any]) -> bool:
+    """The target of a ChangeAvailability is already in the requested state."""
+    operative = payload["operationalStatus"] == "Operative"
+    target = payload.get("evse")
+    if target is None or target.get("id", 0) == 0:
+        return bool(st.operative == operative)
+    evse = st.evses[int(target["id"])]
+    conn = evse.connector(int(target["connectorId"])) if target.get("connectorId") is not None else None
+    return bool((conn.operative if conn is not None else evse.operative) == operative)
 
 
 def _apply(st: StationCore, payload: dict[str, Any]) -> None:
@@ -54,6 +70,13 @@ def _apply(st: StationCore, payload: dict[str, Any]) -> None:
     for evse in st.evses.values():
         evse.pending_inoperative = False
         for conn in evse.connectors:
+            if st.is_mutant("availability-silent"):  # G03.FR.04 / G04.FR.05 broken on purpose
+                st.dm.set_internal(
+                    ComponentKey("Connector", evse_id=evse.evse_id, connector_id=conn.connector_id),
+                    "AvailabilityState",
+                    st.connector_status(evse, conn),
+                )
+                continue
             st.report_connector(evse, conn)
 
 
@@ -64,6 +87,8 @@ def _set_state(st: StationCore, comp: ComponentKey, operative: bool) -> None:
 def apply_scheduled(st: StationCore, evse: Evse) -> None:
     """After a transaction ends: a Scheduled ChangeAvailability or Reset OnIdle now takes effect."""
     pending = st.pending_availability
+    if st.is_mutant("availability-scheduled-never-applied"):  # G03.FR.05 broken on purpose
+        pending = st.pending_availability = None
     if pending is not None and not any(e.tx is not None for e in st.evses.values() if e.pending_inoperative):
         _apply(st, pending)
     if st.pending_reset is not None and all(e.tx is None for e in st.evses.values()):

@@ -34,6 +34,7 @@ class StationCore:
         self.mutant = mutant
         self.clock = StationClock()
         self.dm = DeviceModel(config)
+        self.dm.mutant = mutant
         self.outbox = Outbox(config.response_timeout, self._retry_policy, self.clock.sleep)
         self.evses: dict[int, Evse] = {
             i: Evse(i, [Connector(i, c, t) for c, t in enumerate(e.connectors, start=1)], e.power_w)
@@ -70,6 +71,10 @@ class StationCore:
         """OCPPCommCtrlr.MessageAttempts / MessageAttemptInterval (instance TransactionEvent)."""
         attempts = self.dm.get_int("OCPPCommCtrlr", "MessageAttempts", "TransactionEvent")
         interval = self.dm.get_int("OCPPCommCtrlr", "MessageAttemptInterval", "TransactionEvent")
+        if self.is_mutant("tx-event-no-retry"):  # E13: a failed TransactionEvent is resent; broken
+            attempts = 1
+        elif self.is_mutant("tx-event-retry-unbounded"):  # E13: at most MessageAttempts; broken
+            attempts += 1
         return max(1, attempts), float(interval)
 
     def is_mutant(self, name: str) -> bool:
@@ -100,6 +105,12 @@ class StationCore:
             "AvailabilityState",
             status,
         )
+        if (
+            (self.is_mutant("plug-in-unreported") and status == "Occupied")
+            or (self.is_mutant("unplug-unreported") and conn.last_reported == "Occupied")
+            or (self.is_mutant("availability-silent") and status == "Unavailable")
+        ):
+            return  # G01.FR.01 / G03.FR.04 broken on purpose: the change goes unreported
         if not force and status == conn.last_reported:
             return
         if not self.outbox.is_open:
@@ -242,7 +253,15 @@ class StationCore:
         from conformance.reference.station.transactions import end_all_for_reboot
 
         end_all_for_reboot(self, reason)
+        if self.is_mutant("availability-not-persistent"):  # G03.FR.08 / G04.FR.09 broken on purpose
+            self.operative = True
+            for evse in self.evses.values():
+                evse.operative = True
+                for conn in evse.connectors:
+                    conn.operative = True
         await self.outbox.drain(self.config.response_timeout)  # the Ended events go out first
+        if self.is_mutant("cache-lost-on-reboot"):  # C10.FR.02 broken on purpose
+            self.auth_cache.clear()
         self.boot_status = "None"
         self.boot_reason = reason
         await self.drop_connection()

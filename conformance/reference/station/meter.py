@@ -68,9 +68,13 @@ async def aligned_loop(st: StationCore) -> None:
             continue
         now = st.clock.now()
         await st.clock.sleep_until(math.floor(now / interval) * interval + interval)
+        if st.dm.get_int("AlignedDataCtrlr", "Interval") != interval:
+            continue  # reconfigured while waiting (e.g. 0: no more clock-aligned readings)
         measurands = st.dm.get_list("AlignedDataCtrlr", "Measurands")
+        # J01: clock-aligned readings have context Sample.Clock; the mutant says Sample.Periodic
+        context = "Sample.Periodic" if st.is_mutant("aligned-wrong-context") else "Sample.Clock"
         for evse in st.evses.values():
-            values = meter_value(st, evse, measurands, "Sample.Clock")
+            values = meter_value(st, evse, measurands, context)
             if not values:
                 continue
             if evse.tx is not None:

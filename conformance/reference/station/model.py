@@ -38,6 +38,8 @@ class Transaction:
     evse_sent: bool = False
     charging_state: str = "Idle"
     deauthorized: bool = False
+    # J01/J02: readings taken every {Aligned,Sampled}DataCtrlr.TxEndedInterval, sent in the Ended event
+    ended_meter: list[dict[str, Any]] = field(default_factory=list)
 
     def next_seq(self) -> int:
         seq = self.seq_no
@@ -55,6 +57,8 @@ class Evse:
     parking_occupied: bool = False
     ev_suspended: bool = False
     id_token: dict[str, Any] | None = None  # the authorization currently valid on this EVSE
+    # C09: (the authorizing idToken, its idTokenInfo.groupIdToken); honoured while id_token is that token
+    token_group: tuple[dict[str, Any], dict[str, Any]] | None = None
     remote_start_id: int | None = None
     reservation: dict[str, Any] | None = None  # the ReserveNowRequest being honoured
     reservation_used: int | None = None  # id of the reservation this authorization consumed

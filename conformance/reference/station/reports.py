@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from conformance.reference.station.device_model import ComponentKey, Variable, VariableKey, component_key
+from conformance.reference.station.outbox import CallFailed, Offline
 
 if TYPE_CHECKING:
     from conformance.reference.station.core import StationCore
@@ -73,6 +74,7 @@ def send_report(st: StationCore, request_id: int, items: list[Item]) -> None:
     per_message = max(1, st.dm.get_int("DeviceDataCtrlr", "ItemsPerMessage", "GetReport"))
     chunks = [items[i : i + per_message] for i in range(0, len(items), per_message)] or [[]]
     generated_at = st.timestamp()
+    payloads: list[dict[str, Any]] = []
     for seq_no, chunk in enumerate(chunks):
         payload: dict[str, Any] = {
             "requestId": request_id,
@@ -82,4 +84,20 @@ def send_report(st: StationCore, request_id: int, items: list[Item]) -> None:
         }
         if chunk:
             payload["reportData"] = [st.dm.report_data(c, v, var) for c, v, var in chunk]
+        payloads.append(payload)
+    if st.boot_status != "Accepted":
+        # B02: while Pending the station still reports what the CSMS asked for, though its own queue
+        # stays closed until Accepted: send the report directly, in order (TC_B_02_CS steps 9-10).
+        # (Not "== Pending": the request may be handled before the boot loop has read the response.)
+        st.spawn(_send_directly(st, payloads))
+        return
+    for payload in payloads:
         st.outbox.post("NotifyReport", payload)
+
+
+async def _send_directly(st: StationCore, payloads: list[dict[str, Any]]) -> None:
+    for payload in payloads:
+        try:
+            await st.outbox.direct("NotifyReport", payload)
+        except (Offline, CallFailed):
+            return

@@ -8,6 +8,7 @@ ChargingStateChanged one when the charging state moves on.
 from __future__ import annotations
 
 import asyncio
+import math
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -66,7 +67,10 @@ def send_tx_event(
         tx.charging_state = charging
     if stopped_reason is not None:
         info["stoppedReason"] = stopped_reason
-    if tx.remote_start_id is not None and event_type == "Started":
+    # F01/F02: the remoteStartId goes into the Started event; the mutant leaves it out
+    if tx.remote_start_id is not None and event_type == "Started" and not st.is_mutant(
+        "remote-start-id-missing"
+    ):
         info["remoteStartId"] = tx.remote_start_id
     payload: dict[str, Any] = {
         "eventType": event_type,
@@ -77,7 +81,8 @@ def send_tx_event(
     }
     if event_type == "Started" and st.is_mutant("tx-seqno-gap"):
         tx.seq_no += 1  # E01: seqNo must increase by one; broken on purpose
-    if not tx.evse_sent:  # the evse is reported once, in the first event of the transaction
+    # the evse is reported in the first event of the transaction, and in triggered ones (TC_F_14_CS)
+    if not tx.evse_sent or trigger == "Trigger":
         payload["evse"] = {"id": evse.evse_id, "connectorId": tx.connector_id}
         tx.evse_sent = True
     if tx.id_token is not None and not tx.id_token_sent:
@@ -112,7 +117,11 @@ async def _check_id_token(
         return
     from conformance.reference.station.auth import remember
 
-    remember(st, id_token, info)
+    if not st.is_mutant("cache-not-updated-by-tx-response"):  # C10.FR.05 broken on purpose
+        remember(st, id_token, info)
+    group = info.get("groupIdToken")
+    if isinstance(group, dict) and evse.id_token == id_token:  # C09: the GroupId may come from here
+        evse.token_group = (id_token, group)
     if (
         info.get("status") == "Accepted"
         or evse.tx is not tx
@@ -136,8 +145,12 @@ def _begin(st: StationCore, evse: Evse, trigger: str, trigger_state: str) -> Non
     meter = meter_value(
         st, evse, st.dm.get_list("SampledDataCtrlr", "TxStartedMeasurands"), "Transaction.Begin"
     )
+    if st.is_mutant("tx-started-no-meter"):  # J02 / TC_J_07_CS broken on purpose
+        meter = []
     send_tx_event(st, evse, "Started", trigger, charging=trigger_state, meter=meter)
     st.spawn(_sampler(st, evse, tx))
+    st.spawn(_tx_ended_sampler(st, evse, tx, aligned=False))
+    st.spawn(_tx_ended_sampler(st, evse, tx, aligned=True))
 
 
 def _end(st: StationCore, evse: Evse, trigger: str, reason: str, *, charging: str) -> None:
@@ -145,7 +158,9 @@ def _end(st: StationCore, evse: Evse, trigger: str, reason: str, *, charging: st
     if tx is None:
         return
     measurands = st.dm.get_list("SampledDataCtrlr", "TxEndedMeasurands")
-    meter = meter_value(st, evse, measurands, "Transaction.End")
+    # J01/J02 (TC_J_03/10_CS): the TxEndedInterval readings go into the Ended event; the mutant drops them
+    kept = [] if st.is_mutant("tx-ended-interval-values-dropped") else tx.ended_meter
+    meter = kept + meter_value(st, evse, measurands, "Transaction.End")
     send_tx_event(st, evse, "Ended", trigger, charging=charging, stopped_reason=reason, meter=meter)
     evse.tx = None
     evse.id_token = None
@@ -164,7 +179,9 @@ def _progress(st: StationCore, evse: Evse, trigger: str, trigger_state: str) -> 
     """Start the transaction or report the event, then report a charging-state change."""
     if evse.tx is None:
         if _start_condition(st, evse):
-            _begin(st, evse, trigger, trigger_state)
+            # F02 (TC_F_03_CS): a transaction that starts after RequestStartTransaction says RemoteStart
+            remote = evse.remote_start_id is not None and evse.id_token is not None
+            _begin(st, evse, "RemoteStart" if remote else trigger, trigger_state)
     else:
         if evse.tx.id_token is None and evse.id_token is not None:
             evse.tx.id_token = evse.id_token
@@ -204,6 +221,8 @@ async def _connection_timeout(st: StationCore, evse: Evse, id_token: dict[str, A
     """TxCtrlr.EVConnectionTimeOut: an authorization without a cable plugged in expires (E03)."""
     await st.clock.sleep(st.dm.get_int("TxCtrlr", "EVConnectionTimeOut"))
     if evse.plugged or evse.id_token is not id_token or id_token is None:
+        return
+    if st.is_mutant("ev-connection-timeout-ignored"):  # E03.FR.05 broken on purpose
         return
     evse.id_token = None
     evse.remote_start_id = None
@@ -248,7 +267,11 @@ def on_parking(st: StationCore, evse: Evse, occupied: bool) -> None:
 
 
 def end_for_reset(st: StationCore, evse: Evse) -> None:
-    _end(st, evse, "ResetCommand", "ImmediateReset", charging=charging_state(evse))
+    # TC_B_22_CS step 3: the energy transfer stops, the EV stays connected (EVConnected, not Charging).
+    state = "EVConnected" if evse.plugged else "Idle"
+    if st.is_mutant("reset-ended-still-charging"):  # broken on purpose: the state before the stop
+        state = charging_state(evse)
+    _end(st, evse, "ResetCommand", "ImmediateReset", charging=state)
 
 
 def end_all_for_reboot(st: StationCore, reason: str) -> None:
@@ -277,3 +300,22 @@ async def _sampler(st: StationCore, evse: Evse, tx: Transaction) -> None:
         values = meter_value(st, evse, measurands, "Sample.Periodic")
         if values:
             send_tx_event(st, evse, "Updated", "MeterValuePeriodic", meter=values)
+
+
+async def _tx_ended_sampler(st: StationCore, evse: Evse, tx: Transaction, *, aligned: bool) -> None:
+    """Readings for the Ended event: every SampledDataCtrlr.TxEndedInterval seconds (Sample.Periodic), or
+    at every multiple of AlignedDataCtrlr.TxEndedInterval since midnight UTC (Sample.Clock); 0 = none."""
+    ctrlr = "AlignedDataCtrlr" if aligned else "SampledDataCtrlr"
+    while evse.tx is tx:
+        interval = st.dm.get_int(ctrlr, "TxEndedInterval")
+        if interval <= 0:
+            await st.clock.sleep(1.0)
+            continue
+        if aligned:
+            await st.clock.sleep_until(math.floor(st.clock.now() / interval) * interval + interval)
+        else:
+            await st.clock.sleep(interval)
+        if evse.tx is not tx or st.dm.get_int(ctrlr, "TxEndedInterval") != interval:
+            continue
+        measurands = st.dm.get_list(ctrlr, "TxEndedMeasurands")
+        tx.ended_meter += meter_value(st, evse, measurands, "Sample.Clock" if aligned else "Sample.Periodic")

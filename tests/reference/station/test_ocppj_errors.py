@@ -16,7 +16,11 @@ CASES = [
     ('[2, 42, "GetLocalListVersion", {}]', "-1", "FormatViolation"),
     ('[2, "' + "x" * 60 + '", "GetLocalListVersion", {}]', "-1", "FormatViolation"),
     ('[2, "m3", "NoSuchAction", {}]', "m3", "NotImplemented"),
-    ('[2, "m4", "ClearDisplayMessage", {"id": 1}]', "m4", "NotSupported"),
+    (
+        '[2, "m4", "PublishFirmware", {"location": "x", "checksum": "x", "requestId": 1}]',
+        "m4",
+        "NotSupported",
+    ),
     ('[2, "m5", "Reset", {}]', "m5", "OccurrenceConstraintViolation"),
     ('[2, "m6", "Reset", {"type": 5}]', "m6", "TypeConstraintViolation"),
     ('[2, "m7", "Reset", {"type": "Sometime"}]', "m7", "PropertyConstraintViolation"),

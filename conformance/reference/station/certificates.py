@@ -1,0 +1,253 @@
+"""Block M / A of the reference station: the certificate store and the charging-station certificate.
+
+M05 InstallCertificate, M03 GetInstalledCertificateIds, M04 DeleteCertificate (certificateHashData
+computed with `cryptography`), A02/A03 SignCertificate + CertificateSigned (a fresh EC key and CSR per
+request; the private key never leaves this process and is never logged).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import weakref
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import NameOID
+
+from conformance.reference.station.device_model import ComponentKey, VariableKey
+
+if TYPE_CHECKING:
+    from conformance.reference.station.core import StationCore
+
+
+@dataclass
+class Installed:
+    use: str  # GetCertificateIdUseEnumType
+    cert: x509.Certificate
+
+    def hash_data(self) -> dict[str, str]:
+        return hash_data(self.cert)
+
+
+@dataclass
+class CertStore:
+    installed: list[Installed] = field(default_factory=list)
+    pending_keys: dict[str, ec.EllipticCurvePrivateKey] = field(default_factory=dict, repr=False)
+    signed: dict[str, list[x509.Certificate]] = field(default_factory=dict)  # certificateType -> chain
+    resenders: dict[str, asyncio.Task[None]] = field(default_factory=dict, repr=False)
+
+
+_STORES: weakref.WeakKeyDictionary[StationCore, CertStore] = weakref.WeakKeyDictionary()
+
+
+def _load_file(path: str | None) -> list[x509.Certificate]:
+    if not path:
+        return []
+    try:
+        return x509.load_pem_x509_certificates(Path(path).read_bytes())
+    except (OSError, ValueError):
+        return []
+
+
+def store(st: StationCore) -> CertStore:
+    found = _STORES.get(st)
+    if found is None:
+        found = _STORES[st] = CertStore()
+        # What the station connects with is installed from the start: the CSMS root(s) it trusts
+        # (TC_M_07_CS / TC_M_12_CS list it) and its own certificate (TC_M_23_CS: cannot be deleted).
+        found.installed = [Installed("CSMSRootCertificate", c) for c in _load_file(st.config.cafile)]
+        own = _load_file(st.config.certfile)
+        if own:
+            found.signed["ChargingStationCertificate"] = own
+        var = st.dm.variable(ComponentKey("SecurityCtrlr"), VariableKey("CertificateEntries"))
+        if var is not None:  # the device model reads the live count (TC_M_* read it)
+            var.dynamic = lambda: str(len(found.installed) + sum(len(c) for c in found.signed.values()))
+    return found
+
+
+# -- hashing (M03 / M04: CertificateHashDataType) ---------------------------------------------------
+def _key_bytes(key: Any) -> bytes:
+    """The subjectPublicKey BIT STRING content (what issuerKeyHash hashes)."""
+    if isinstance(key, rsa.RSAPublicKey):
+        return key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.PKCS1)
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        return key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    spki = serialization.PublicFormat.SubjectPublicKeyInfo
+    return bytes(key.public_bytes(serialization.Encoding.DER, spki))
+
+
+def hash_data(cert: x509.Certificate, issuer: x509.Certificate | None = None) -> dict[str, str]:
+    """SHA256 CertificateHashDataType; a root (self-signed) certificate is its own issuer."""
+    issuer_key = (issuer or cert).public_key()
+    return {
+        "hashAlgorithm": "SHA256",
+        "issuerNameHash": hashlib.sha256(cert.issuer.public_bytes()).hexdigest(),
+        "issuerKeyHash": hashlib.sha256(_key_bytes(issuer_key)).hexdigest(),
+        "serialNumber": format(cert.serial_number, "x"),  # hex, no 0x, no leading zeroes
+    }
+
+
+def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    keys = ("hashAlgorithm", "issuerNameHash", "issuerKeyHash", "serialNumber")
+    return all(str(a.get(k, "")).lower().lstrip("0") == str(b.get(k, "")).lower().lstrip("0") for k in keys)
+
+
+def parse_pem(text: str) -> x509.Certificate | None:
+    try:
+        return x509.load_pem_x509_certificate(text.encode())
+    except (ValueError, TypeError):
+        return None
+
+
+def currently_valid(cert: x509.Certificate, now: datetime) -> bool:
+    return cert.not_valid_before_utc <= now <= cert.not_valid_after_utc
+
+
+def issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    try:
+        cert.verify_directly_issued_by(issuer)
+    except Exception:  # InvalidSignature, a wrong issuer name, an unsupported key type alike
+        return False
+    return True
+
+
+# -- M05 InstallCertificate --------------------------------------------------------------------------
+def install_certificate(st: StationCore, req: dict[str, Any]) -> str:
+    use, cert = str(req["certificateType"]), parse_pem(str(req["certificate"]))
+    now = st.clock.now_dt()
+    valid = cert is not None and currently_valid(cert, now)
+    if not valid and not st.is_mutant("install-invalid-certificate"):  # M05.FR.07 / TC_M_07_CS
+        return "Rejected"
+    if cert is None:  # even the mutant cannot store what does not parse
+        return "Accepted"
+    box = store(st)
+    if not any(i.cert == cert and i.use == use for i in box.installed):
+        box.installed.append(Installed(use, cert))
+    return "Accepted"
+
+
+# -- M03 GetInstalledCertificateIds ------------------------------------------------------------------
+def get_installed_ids(st: StationCore, req: dict[str, Any]) -> dict[str, Any]:
+    wanted = req.get("certificateType") or []
+    chains = [
+        {"certificateType": i.use, "certificateHashData": i.hash_data()}
+        for i in store(st).installed
+        if not wanted or i.use in wanted
+    ]
+    for kind, chain in store(st).signed.items():
+        use = "V2GCertificateChain" if kind == "V2GCertificate" else None
+        if use is not None and chain and (not wanted or use in wanted):
+            leaf_issuer = chain[1] if len(chain) > 1 else None
+            chains.append({"certificateType": use, "certificateHashData": hash_data(chain[0], leaf_issuer)})
+    if not chains:
+        return {"status": "NotFound"}
+    return {"status": "Accepted", "certificateHashDataChain": chains}
+
+
+# -- M04 DeleteCertificate ---------------------------------------------------------------------------
+def delete_certificate(st: StationCore, req: dict[str, Any]) -> str:
+    wanted = dict(req["certificateHashData"])
+    box = store(st)
+    station_chain = box.signed.get("ChargingStationCertificate") or []
+    if station_chain:
+        issuer = station_chain[1] if len(station_chain) > 1 else None
+        if _same(hash_data(station_chain[0], issuer), wanted):
+            return "Rejected"  # M04.FR.06: the ChargingStationCertificate cannot be deleted
+    for item in box.installed:
+        if _same(item.hash_data(), wanted):
+            if not st.is_mutant("delete-certificate-kept"):  # M04 / TC_M_20_CS broken on purpose
+                box.installed.remove(item)
+            return "Accepted"
+    return "NotFound"
+
+
+# -- A02 / A03 SignCertificate + CertificateSigned ---------------------------------------------------
+def make_csr(st: StationCore, kind: str) -> str:
+    """A PKCS#10 CSR (O = SecurityCtrlr.OrganizationName, CN = station id) for the pending P-256 key
+    of `kind`; a resend reuses the key, so a chain for any CSR sent so far is accepted (TC_A_23_CS)."""
+    box = store(st)
+    key = box.pending_keys.get(kind)
+    if key is None:
+        key = box.pending_keys[kind] = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, st.dm.get("SecurityCtrlr", "OrganizationName")),
+            x509.NameAttribute(NameOID.COMMON_NAME, st.config.station_id),
+        ]
+    )
+    csr = x509.CertificateSigningRequestBuilder().subject_name(subject).sign(key, hashes.SHA256())
+    return csr.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def request_signing(st: StationCore, kind: str = "ChargingStationCertificate") -> None:
+    """Send SignCertificateRequest (A02 / TriggerMessage SignChargingStationCertificate) and, until a
+    CertificateSigned arrives, resend it CertSigningRepeatTimes times, CertSigningWaitMinimum * 2^n
+    seconds of station time apart (TC_A_23_CS)."""
+    box = store(st)
+    fresh = kind not in box.pending_keys
+    _send_csr(st, kind)
+    if fresh or kind not in box.resenders:
+        box.resenders[kind] = st.spawn(_resend(st, kind))
+
+
+def _send_csr(st: StationCore, kind: str) -> None:
+    future = st.outbox.submit("SignCertificate", {"csr": make_csr(st, kind), "certificateType": kind})
+
+    def answered(done: asyncio.Future[dict[str, Any]]) -> None:
+        if done.cancelled() or done.exception() is not None:
+            return
+        if done.result().get("status") == "Rejected":  # TC_A_15_CS: the CSMS will not sign; stop
+            _forget(st, kind)
+
+    future.add_done_callback(answered)
+
+
+def _forget(st: StationCore, kind: str) -> None:
+    box = store(st)
+    box.pending_keys.pop(kind, None)
+    task = box.resenders.pop(kind, None)
+    if task is not None and task is not asyncio.current_task():
+        task.cancel()
+
+
+async def _resend(st: StationCore, kind: str) -> None:
+    box = store(st)
+    wait = max(1, st.dm.get_int("SecurityCtrlr", "CertSigningWaitMinimum"))
+    for attempt in range(st.dm.get_int("SecurityCtrlr", "CertSigningRepeatTimes")):
+        await st.clock.sleep(wait * 2**attempt)
+        if kind not in box.pending_keys:
+            return
+        _send_csr(st, kind)
+    box.resenders.pop(kind, None)
+
+
+def _split_chain(text: str) -> list[x509.Certificate]:
+    try:
+        return x509.load_pem_x509_certificates(text.encode())
+    except (ValueError, TypeError):
+        return []
+
+
+def certificate_signed(st: StationCore, req: dict[str, Any]) -> str:
+    """A02 / TC_A_14_CS: accept only a chain whose leaf, valid now, carries our pending CSR's key."""
+    kind = str(req.get("certificateType", "ChargingStationCertificate"))
+    chain = _split_chain(str(req["certificateChain"]))
+    key = store(st).pending_keys.get(kind)
+    ok = (
+        bool(chain)
+        and key is not None
+        and currently_valid(chain[0], st.clock.now_dt())
+        and _key_bytes(chain[0].public_key()) == _key_bytes(key.public_key())
+    )
+    if not ok and not st.is_mutant("certificate-signed-unchecked"):  # A02 / TC_A_14_CS
+        st.security_event("InvalidChargingStationCertificate")
+        return "Rejected"
+    store(st).signed[kind] = chain
+    _forget(st, kind)
+    return "Accepted"

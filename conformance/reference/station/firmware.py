@@ -1,0 +1,255 @@
+"""Block L of the reference station: secure firmware update (L01, TC_L_01_CS ... TC_L_18_CS).
+
+The download is simulated (this station has no file system to flash): the "image" is the UTF-8 of
+`firmware.location`, so a lab signs the location string with the signing certificate's key and the
+signature check (L01.FR.03) is a real `cryptography` verification. Lab conventions, after Part 6:
+a location ending in `_does_not_exist` fails to download (TC_L_07_CS), one ending in
+`_install_fails` fails to install (TC_L_08_CS). Every wait runs on the station clock, so
+`advance_clock` reaches retrieveDateTime / installDateTime at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import contextlib
+import weakref
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+
+from conformance.reference.station import certificates
+from conformance.reference.station.device_model import ComponentKey, VariableKey
+
+if TYPE_CHECKING:
+    from conformance.reference.station.core import StationCore
+
+# Once installation has begun the update can no longer be cancelled (L01.FR.27 / TC_L_11_CS).
+_UNCANCELLABLE = ("Installing", "InstallRebooting")
+IDLE_POLL = 0.02  # real seconds between checks for "all transactions ended" (L01.FR.06)
+
+
+@dataclass
+class FirmwareJob:
+    request_id: int
+    firmware: dict[str, Any]
+    retries: int
+    retry_interval: int
+    status: str = "Idle"
+    task: asyncio.Task[None] | None = field(default=None, repr=False)
+
+
+@dataclass
+class FirmwareState:
+    job: FirmwareJob | None = None
+    history: list[tuple[int, str]] = field(default_factory=list)  # (requestId, status) as sent
+    installed_location: str | None = None
+
+
+_STATES: weakref.WeakKeyDictionary[StationCore, FirmwareState] = weakref.WeakKeyDictionary()
+
+
+def state(st: StationCore) -> FirmwareState:
+    found = _STATES.get(st)
+    if found is None:
+        found = _STATES[st] = FirmwareState()
+    return found
+
+
+def current_status(st: StationCore) -> dict[str, Any]:
+    """For TriggerMessage(FirmwareStatusNotification): Idle, or the job's last status and requestId."""
+    job = state(st).job
+    if job is None or job.task is None or job.task.done():
+        return {"status": "Idle"}
+    return {"status": job.status, "requestId": job.request_id}
+
+
+def _notify(st: StationCore, job: FirmwareJob, status: str) -> None:
+    job.status = status
+    payload: dict[str, Any] = {"status": status}
+    if not st.is_mutant("firmware-status-no-request-id"):  # L01.FR.20 broken on purpose when on
+        payload["requestId"] = job.request_id
+    state(st).history.append((job.request_id, status))
+    # Queued across the reboot: the Installed after InstallRebooting goes out once booted again.
+    st.outbox.post("FirmwareStatusNotification", payload, queue_offline=True)
+
+
+def _parse_time(value: Any) -> float | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+def _verify_signature(cert_pem: str, signature_b64: str, image: bytes) -> bool:
+    cert = certificates.parse_pem(cert_pem)
+    if cert is None:
+        return False
+    try:
+        signature = base64.b64decode(signature_b64, validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    key = cert.public_key()
+    try:
+        if isinstance(key, rsa.RSAPublicKey):
+            key.verify(signature, image, padding.PKCS1v15(), hashes.SHA256())
+        elif isinstance(key, ec.EllipticCurvePublicKey):
+            key.verify(signature, image, ec.ECDSA(hashes.SHA256()))
+        else:
+            return False
+    except InvalidSignature:
+        return False
+    return True
+
+
+def _signing_cert_status(st: StationCore, pem: str) -> str:
+    """L01.FR.02: the signing certificate must parse, be valid now, and chain to a Manufacturer root
+    when the station has one installed."""
+    cert = certificates.parse_pem(pem)
+    if cert is None or not certificates.currently_valid(cert, st.clock.now_dt()):
+        return "InvalidCertificate"
+    roots = [i.cert for i in certificates.store(st).installed if i.use == "ManufacturerRootCertificate"]
+    if roots and not any(certificates.issued_by(cert, root) for root in roots):
+        return "InvalidCertificate"
+    return "Accepted"
+
+
+def _reboot_required(st: StationCore) -> bool:
+    """Activation reboots unless a lab sets FirmwareCtrlr/RebootRequired=false in the device model."""
+    var = st.dm.variable(ComponentKey("FirmwareCtrlr"), VariableKey("RebootRequired"))
+    return var is None or var.read().lower() != "false"
+
+
+# -- L01 UpdateFirmware ------------------------------------------------------------------------------
+def update_firmware(st: StationCore, req: dict[str, Any]) -> tuple[str, FirmwareJob | None]:
+    """The UpdateFirmwareResponse status, and the job to start once the response has been sent."""
+    firmware = dict(req["firmware"])
+    pem, signature = firmware.get("signingCertificate"), firmware.get("signature")
+    if not pem or not signature:
+        return "Rejected", None  # only secure updates (TC_L_18_CS: Rejected or InvalidCertificate)
+    cert_status = _signing_cert_status(st, str(pem))
+    if cert_status != "Accepted" and not st.is_mutant("firmware-certificate-unchecked"):
+        st.security_event("InvalidFirmwareSigningCertificate")  # L01.FR.02 / TC_L_05_CS
+        return cert_status, None
+    fw = state(st)
+    status = "Accepted"
+    running = fw.job
+    if running is not None and running.task is not None and not running.task.done():
+        if running.status in _UNCANCELLABLE:
+            return "Rejected", None  # L01.FR.27
+        running.task.cancel()  # L01.FR.24: the new request replaces the ongoing one
+        status = "AcceptedCanceled"
+    job = FirmwareJob(
+        request_id=int(req["requestId"]),
+        firmware=firmware,
+        retries=int(req.get("retries", 0)),
+        retry_interval=int(req.get("retryInterval", 0)),
+    )
+    fw.job = job
+    return status, job
+
+
+def start(st: StationCore, job: FirmwareJob) -> None:
+    if state(st).job is job:
+        job.task = st.spawn(_run(st, job))
+
+
+def _download(st: StationCore, location: str) -> bytes | None:
+    schemes = [p.strip().lower() for p in st.dm.get("OCPPCommCtrlr", "FileTransferProtocols").split(",")]
+    scheme = location.split("://", 1)[0].lower() if "://" in location else ""
+    if scheme not in schemes or location.endswith("_does_not_exist"):
+        return None
+    return location.encode()
+
+
+async def _run(st: StationCore, job: FirmwareJob) -> None:
+    fw = job.firmware
+    location = str(fw["location"])
+    retrieve_at = _parse_time(fw.get("retrieveDateTime"))
+    if retrieve_at is not None and retrieve_at > st.clock.now():
+        _notify(st, job, "DownloadScheduled")  # TC_L_03_CS
+        await st.clock.sleep_until(retrieve_at)
+    image: bytes | None = None
+    for attempt in range(job.retries + 1):
+        _notify(st, job, "Downloading")
+        image = _download(st, location)
+        if image is not None:
+            break
+        if attempt < job.retries:
+            await st.clock.sleep(job.retry_interval)
+    if image is None:
+        _notify(st, job, "DownloadFailed")  # TC_L_07_CS
+        return
+    _notify(st, job, "Downloaded")
+    verified = _verify_signature(str(fw["signingCertificate"]), str(fw["signature"]), image)
+    if not verified and not st.is_mutant("firmware-signature-unchecked"):
+        _notify(st, job, "InvalidSignature")  # L01.FR.03 / TC_L_06_CS
+        st.security_event("InvalidFirmwareSignature")
+        return
+    _notify(st, job, "SignatureVerified")
+    install_at = _parse_time(fw.get("installDateTime"))
+    if install_at is not None and install_at > st.clock.now():
+        _notify(st, job, "InstallScheduled")  # TC_L_02_CS
+        await st.clock.sleep_until(install_at)
+    await _wait_until_idle(st, job)
+    await _install(st, job, location)
+
+
+async def _until_detached(st: StationCore) -> None:
+    """The old connection's outbox closes in the reader task; posting before that would send the
+    queued Installed on the dying socket (a CallFailed and a retry interval instead of a resend)."""
+    deadline = asyncio.get_running_loop().time() + st.config.response_timeout
+    while st.outbox.is_open and asyncio.get_running_loop().time() < deadline:  # noqa: ASYNC110
+        await asyncio.sleep(IDLE_POLL)
+
+
+def _busy(st: StationCore) -> bool:
+    return any(e.tx is not None for e in st.evses.values())
+
+
+async def _wait_until_idle(st: StationCore, job: FirmwareJob) -> None:
+    """L01.FR.06: install only once every transaction has ended (TC_L_12_CS ... TC_L_15_CS)."""
+    if st.is_mutant("firmware-install-during-transaction") or not _busy(st):
+        return
+    if job.status != "InstallScheduled":
+        _notify(st, job, "InstallScheduled")
+    while _busy(st):  # noqa: ASYNC110 -- transactions end on CSMS/driver events; a bounded-step poll
+        await asyncio.sleep(IDLE_POLL)
+
+
+async def _install(st: StationCore, job: FirmwareJob, location: str) -> None:
+    was_operative = st.operative
+    st.operative = False  # connectors Unavailable while installing (TC_L_01_CS step 9, optional)
+    st.report_all_connectors(force=False)
+    _notify(st, job, "Installing")
+    if location.endswith("_install_fails"):
+        st.operative = was_operative
+        st.report_all_connectors(force=False)
+        _notify(st, job, "InstallationFailed")  # TC_L_08_CS
+        return
+    st.operative = was_operative  # restored before the reboot: the boot reports Available (step 16)
+    state(st).installed_location = location
+    if _reboot_required(st):
+        _notify(st, job, "InstallRebooting")
+        with contextlib.suppress(Exception):
+            await st.reboot("FirmwareUpdate")  # drains the queue first, then drops the connection
+        await _until_detached(st)
+        # Queued while rebooting: sent once the new BootNotification has been Accepted (step 15-21).
+        _notify(st, job, "Installed")
+        st.security_events.append("FirmwareUpdated")
+        st.outbox.post(
+            "SecurityEventNotification",
+            {"type": "FirmwareUpdated", "timestamp": st.timestamp()},
+            queue_offline=True,
+        )
+        return
+    st.report_all_connectors(force=False)
+    _notify(st, job, "Installed")
+    st.security_event("FirmwareUpdated")
