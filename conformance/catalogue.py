@@ -151,6 +151,12 @@ _ERRATA: dict[tuple[str, str], ProfileMark | None] = {
 # Text-extraction garbles in the CSV, corrected against Part 5 Ed3 (TC_K_12, p.36 and p.44).
 _GARBLES: dict[str, str] = {"(SC- SC-2.2)": "(SC-2.1 and SC-2.2)"}
 
+# Rows where the CSV gives one role the other role's condition, corrected against Part 5 Ed3 §4's table
+# (always applied: these are data fixes, not errata). TC_E_31: CS has the long condition, CSMS has C-16.
+_ROLE_FIXES: dict[tuple[str, str], ProfileMark] = {
+    ("TC_E_31_CSMS", "Core"): ProfileMark("Core", "C", "C-16", "Part 5 Ed3 §4: the CSMS condition"),
+}
+
 _MARK = re.compile(r"^(?P<profile>[A-Za-z0-9]+):(?P<req>[MC])(?P<rest>.*)$")
 
 
@@ -461,6 +467,7 @@ def _load(errata: bool, directory: Path) -> Catalogue:
                 unassigned.append(row["id"])
                 continue
             marks, notes = parse_profile_column(row["profile"], role)  # type: ignore[arg-type]
+            marks = tuple(_ROLE_FIXES.get((row["id"], m.profile), m) for m in marks)
             if errata:
                 marks = _apply_errata(row["id"], marks)
             by_id[row["id"]] = CaseInfo(

@@ -246,3 +246,12 @@ def test_feature_ids_exist_in_part5() -> None:
     }
     missing = sorted(f for f in used - later_errata if not re.search(rf"(?m)^\s*{re.escape(f)}\s", text))
     assert missing == []
+
+
+def test_role_fixes_give_each_role_its_own_condition() -> None:
+    # Part 5 Ed3 §4: TC_E_31 is C-16 for a CSMS; the CSV repeated the charging station's condition.
+    for catalogue in (Catalogue.load(), Catalogue.load(errata=False)):
+        csms = catalogue.get("TC_E_31_CSMS").mark("Core")
+        cs = catalogue.get("TC_E_31_CS").mark("Core")
+        assert csms is not None and csms.condition == "C-16"
+        assert cs is not None and cs.condition.startswith("NOT ( NOT (C-30 - C-35)")
