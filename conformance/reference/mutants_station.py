@@ -7,16 +7,11 @@ own tests can show that a conformance test really fails when the rule is broken.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Final
 
+from conformance.reference.mutant import Mutant
 
-@dataclass(frozen=True)
-class Mutant:
-    name: str
-    target: str = "station"
-    breaks: str = ""
-    description: str = ""
+__all__ = ["STATION_MUTANTS", "Mutant"]
 
 
 def _m(name: str, breaks: str, description: str) -> Mutant:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from conformance.reference.mutants_station import Mutant
+from conformance.reference.mutant import Mutant
 
 
 def extra_mutants(target: str) -> dict[str, Mutant]:
