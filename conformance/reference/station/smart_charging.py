@@ -448,7 +448,8 @@ def composite_schedule(st: StationCore, req: dict[str, Any]) -> dict[str, Any] |
     duration = int(req["duration"])
     start = math.floor(st.clock.now() * 1000) / 1000  # scheduleStart carries milliseconds
     periods: list[dict[str, Any]] = []
-    for at in _breakpoints(st, start, start + duration):
+    # The schema wants at least one period: a zero-length request still gets the limit at its start.
+    for at in _breakpoints(st, start, start + max(duration, 1)):
         limit = round(limit_at(st, evse_id, at, unit, anchor=start), 1)
         offset = round(at - start)
         if periods and periods[-1]["startPeriod"] == offset:  # a change within the same second wins
