@@ -13,12 +13,19 @@ from typing import Any
 
 import pytest
 
-from conformance.errors import ActionUnsupported, HarnessError, SutDisconnected
+from conformance.errors import (
+    ActionUnsupported,
+    ConformanceFailure,
+    HarnessError,
+    SchemaViolationFailure,
+    SutDisconnected,
+)
 from conformance.ocppj.schemas import default_store
 from conformance.ocppj.validation import FrameValidator
 from conformance.session.endpoints import HarnessCsms, HarnessStation
 from conformance.session.responders import csms_responders, station_responders
 from conformance.session.session import Session
+from conformance.session.states.cs import cs_connectors_reported
 from conformance.settings import RunSettings
 from conformance.testing import steps
 from conformance.transport import CsmsServer
@@ -28,6 +35,8 @@ _SESSIONS_KEY = pytest.StashKey[list[Session]]()  # mypy: Stash is invariant; se
 _OUTCOMES_KEY = pytest.StashKey[dict[str, Any]]()
 _STEPS_KEY = pytest.StashKey[list[str]]()
 REPORT_ERROR_KEY = pytest.StashKey[str]()
+# A case that must see the station's first BootNotification itself: the csms fixture does not wait for it.
+OWN_BOOT_MARKER = "ocpp_own_boot"
 
 
 def case_id_of(item: pytest.Item) -> str | None:
@@ -162,6 +171,10 @@ class Runtime:
             # The description says "Component.Variable"; the station's device model "Component/Variable".
             device_model={key.replace(".", "/", 1): value for key, value in desc.device_model.values.items()},
             security_profile=profile,
+            # Its MessageTimeout: twice what the harness allows the station (3-10 s), so a case that holds
+            # a message for a step or two is not timed out, while E13 retry cases (each transmission
+            # costs a MessageTimeout, TC_E_41/42_CS) stay short in fast runs.
+            response_timeout=min(10.0, max(3.0, 2 * s.timeout)),
             **extra,
         )
         handle = start_reference_station(csms_url, config, mutant=s.mutant)
@@ -185,7 +198,29 @@ class Runtime:
                     f"[disconnected] the charging station under test did not connect to"
                     f" {endpoint.url}{self.settings.station_id}: {exc}{why}"
                 ) from None
+        if not endpoint.sut_identity and item.get_closest_marker(OWN_BOOT_MARKER) is None:
+            self.loop.run_until_complete(self._first_boot(endpoint))
         return endpoint
+
+    async def _first_boot(self, endpoint: HarnessCsms) -> None:
+        """Part 6's general precondition (Booted) before the run's first case body: the station that has
+        just connected boots, reports its connectors Available and (if it does) its startup security
+        event. Without this the first case would race the boot (a manual action before the station is
+        ready). The boot traffic is taken here, as Reusable State Booted takes it.
+
+        It only synchronises: a station that connects without booting (already booted, it reconnects)
+        or whose boot sequence is incomplete is left to the cases to judge (TC_B_01_CS resets it), so
+        nothing here turns the first case into a setup error, except a frame that breaks the schema."""
+        description = self.settings.description
+        try:
+            with steps.step("Precondition: the station that has just connected boots (BootNotification)"):
+                await endpoint.expect("BootNotification", timeout=endpoint.timeout)
+            await cs_connectors_reported(endpoint, description, "Available", label="Precondition")
+            await endpoint.expect("SecurityEventNotification", timeout=endpoint.timeout)
+        except (SchemaViolationFailure, SutDisconnected):
+            raise
+        except ConformanceFailure as exc:
+            endpoint.transcript.note(f"the first boot sequence was not (completely) seen: {exc}")
 
     # ------------------------------------------------------------ harness as station
     def _csms_url(self) -> str:
@@ -205,6 +240,7 @@ class Runtime:
         if profile >= 2:
             pki = self.pki()
             extra.update(certfile=pki.server_cert, keyfile=pki.server_key, cafile=pki.ca_cert)
+            extra.update(rsa_certfile=pki.server_rsa_cert, rsa_keyfile=pki.server_rsa_key)  # TC_A_04_CSMS
         config = CsmsConfig.from_description(
             s.description,
             station_id=s.station_id,

@@ -100,6 +100,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "ocpp_fuzz(action, sut): a schema-driven fuzz case FZ_<Action>_<CS|CSMS> for that SUT type"
     )
+    config.addinivalue_line(
+        "markers",
+        "ocpp_own_boot: the case takes the station's first BootNotification itself (the csms fixture"
+        " otherwise waits for the station's boot before the run's first case body)",
+    )
     options = {name.replace("-", "_"): _option(config, name) for name, _, _ in _OPTIONS}
     options["builtin"] = config.getoption("ocpp_builtin")
     options["profiles"] = config.getoption("ocpp_profile")

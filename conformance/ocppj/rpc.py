@@ -3,11 +3,17 @@
 Part 4, 4.1.1: each side has at most one CALL open towards the other; 4.1.4: a CALLRESULT/CALLERROR
 carries the id of the CALL it answers. Pure bookkeeping, no I/O, not thread-safe (one per connection,
 used from its event loop).
+
+A peer that got no answer within its message timeout (OCPPCommCtrlr.MessageTimeout) considers its CALL
+timed out and may send the next one, or send the same message again (E13 retries). So with a
+`message_timeout`, an incoming CALL left unanswered that long is forgotten: a later CALL is no second
+concurrent CALL. A CALL sent while the previous one is younger than the timeout still is.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
 from conformance.ocppj.frames import Call, CallError, CallResult
@@ -17,11 +23,17 @@ from conformance.ocppj.validation import Violation
 class RpcTracker:
     """Open CALLs of one connection: `ours` (we sent, awaiting the peer) and `theirs` (peer sent)."""
 
-    __slots__ = ("_ours", "_theirs")
+    __slots__ = ("_clock", "_ours", "_since", "_theirs", "message_timeout")
 
-    def __init__(self) -> None:
+    def __init__(
+        self, message_timeout: float | None = None, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._ours: dict[str, str] = {}
         self._theirs: dict[str, str] = {}
+        self._since: dict[str, float] = {}  # when each of the peer's open CALLs arrived (clock time)
+        # The peer's message timeout in seconds; None: its CALLs stay open until answered.
+        self.message_timeout = message_timeout
+        self._clock = clock
 
     @property
     def open_outgoing(self) -> Mapping[str, str]:
@@ -43,6 +55,8 @@ class RpcTracker:
 
     def incoming_call(self, call: Call) -> tuple[Violation, ...]:
         """Register a CALL from the peer; flags a reused open id and a second concurrent CALL."""
+        now = self._clock()
+        self._forget_timed_out(now)
         found: tuple[Violation, ...] = ()
         if call.unique_id in self._theirs:
             found = (_duplicate(call, self._theirs[call.unique_id], "the peer"),)
@@ -57,7 +71,19 @@ class RpcTracker:
                 ),
             )
         self._theirs[call.unique_id] = call.action
+        self._since[call.unique_id] = now
         return found
+
+    def _forget_timed_out(self, now: float) -> None:
+        timeout = self.message_timeout
+        if timeout is None:
+            return
+        # The peer's timer started when it sent, a little before we received: a small grace keeps a
+        # resend right at its timeout from being flagged.
+        limit = timeout - min(1.0, 0.1 * timeout)
+        for unique_id in [u for u, t in self._since.items() if now - t >= limit]:
+            self._theirs.pop(unique_id, None)
+            del self._since[unique_id]
 
     def incoming_response(self, frame: CallResult | CallError) -> tuple[str | None, tuple[Violation, ...]]:
         """Resolve the peer's CALLRESULT/CALLERROR to our open CALL: (its action, violations)."""
@@ -75,6 +101,7 @@ class RpcTracker:
 
     def outgoing_response(self, unique_id: str) -> str | None:
         """Close the peer's CALL we just answered; returns its action (None if it was not open)."""
+        self._since.pop(unique_id, None)
         return self._theirs.pop(unique_id, None)
 
     def expire_outgoing(self, unique_id: str) -> str | None:
@@ -85,6 +112,7 @@ class RpcTracker:
         """A new connection: nothing is open any more."""
         self._ours.clear()
         self._theirs.clear()
+        self._since.clear()
 
     def __repr__(self) -> str:
         return f"RpcTracker(ours={dict(self._ours)!r}, theirs={dict(self._theirs)!r})"

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 from conformance.errors import HarnessError, SutDisconnected
 from conformance.ocppj.validation import FrameValidator, Violation
 from conformance.session.session import Responder, Session, SutViolation
 from conformance.transport import ConnectFailed, CsmsServer, connect_station
+from conformance.transport.errors import HandshakeRejection
 from conformance.transport.security import ClientSecurity
+from conformance.transport.server import TlsInfo
 
 
 class HarnessCsms(Session):
@@ -36,6 +39,9 @@ class HarnessCsms(Session):
         self.server = server
         self.station_id = station_id
         self._tasks: list[asyncio.Task[None]] = []
+        self._refused_since_offline = 0
+        self._expected_refusals: list[list[HandshakeRejection]] = []
+        server.on_offline_refusal = self._on_offline_refusal
 
     @property
     def url(self) -> str:
@@ -54,6 +60,64 @@ class HarnessCsms(Session):
                 await task
         await self.aclose()
 
+    @property
+    def tls(self) -> TlsInfo | None:
+        """The TLS session of the station's current connection (None at security profiles 0 and 1)."""
+        return self.server.tls_of(self._conn)
+
+    # ------------------------------------------------------------ offline (Part 6: no reconnect accepted)
+    @property
+    def offline(self) -> bool:
+        return self.server.offline
+
+    async def go_offline(self, *, timeout: float | None = None) -> None:
+        """Close the station's connection and refuse every reconnect (HTTP 503) until `go_online`.
+
+        Part 6's "the OCTT closes the WebSocket connection and does not accept a reconnect". The refused
+        attempts never fail the test (they are counted in `events.refused`, see `wait_refused`)."""
+        self.server.go_offline()
+        self._refused_since_offline = 0
+        self.transcript.note("the harness CSMS goes offline: reconnects are refused (HTTP 503)")
+        if self.connected:
+            assert self._conn is not None
+            await self._conn.close(1000, "the CSMS goes offline")
+            await self.wait_disconnect(timeout=timeout)
+
+    def go_online(self) -> None:
+        """Accept the station's connections again; then `await wait_reconnect()` (no await in between
+        is needed: the reconnect cannot be missed, it is counted from this call)."""
+        self.server.go_online()
+        self.transcript.note(
+            f"the harness CSMS is online again ({self._refused_since_offline} reconnect attempt(s) refused)"
+        )
+
+    async def wait_refused(self, *, timeout: float | None = None, after: int | None = None) -> None:
+        """Wait until the station has tried to reconnect while offline (and was refused): `after` is
+        the `events.refused` count to exceed (default: the count now)."""
+        floor = self.events.refused if after is None else after
+        await self._wait_event(
+            lambda: self.events.refused > floor, timeout, "the station to try to reconnect (refused)"
+        )
+
+    @contextlib.contextmanager
+    def refusals_expected(self) -> Iterator[list[HandshakeRejection]]:
+        """Handshakes refused while the block runs are the test's own doing (it presents an invalid
+        certificate, caps the TLS version, ...): they are collected in the yielded list and counted in
+        `events.refused` (see `wait_refused`) instead of failing the test."""
+        refused: list[HandshakeRejection] = []
+        self._expected_refusals.append(refused)
+        try:
+            yield refused
+        finally:
+            self._expected_refusals.remove(refused)
+
+    def _on_offline_refusal(self, station_id: str) -> None:
+        if self._refused_since_offline == 0:
+            self.transcript.note(f"refused a reconnect of {station_id!r}: the harness CSMS is offline")
+        self._refused_since_offline += 1
+        self.events.refused += 1
+        self.events.bump()
+
     async def _accept_loop(self) -> None:
         while True:
             try:
@@ -67,6 +131,10 @@ class HarnessCsms(Session):
                 )
                 await conn.close(1008, "unexpected station id")
                 continue
+            if self.server.offline:  # its handshake began before go_offline: still "not accepted"
+                self.transcript.note("closed a connection whose handshake ended as the CSMS went offline")
+                await conn.close(1000, "the CSMS is offline")
+                continue
             self.bind(conn)
 
     async def _rejection_loop(self) -> None:
@@ -77,6 +145,12 @@ class HarnessCsms(Session):
                 continue
             text = f"handshake from station {rejection.station_id!r} refused: {rejection.reason}"
             self.transcript.note(text)
+            if self._expected_refusals:
+                for refused in self._expected_refusals:
+                    refused.append(rejection)
+                self.events.refused += 1
+                self.events.bump()
+                continue
             self._violations.append(
                 SutViolation(
                     Violation("transport.handshake", "", f"{rejection.reason} {rejection.detail}".strip()), ""

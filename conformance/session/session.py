@@ -135,6 +135,7 @@ class SessionEvents:
 
     connected: int = 0
     disconnected: int = 0
+    refused: int = 0  # reconnects the harness CSMS refused on purpose while offline (HarnessCsms)
     changed: asyncio.Event = field(default_factory=asyncio.Event)
 
     def bump(self) -> None:
@@ -169,7 +170,8 @@ class Session:
         self._violations: list[SutViolation] = []
         self._raised = 0
         self._call_lock = asyncio.Lock()
-        self._tracker = RpcTracker()
+        self._message_timeout: float | None = None
+        self._tracker = RpcTracker(self.message_timeout)
         self._conn: Connection | None = None
         self._reader: asyncio.Task[None] | None = None
         self.events = SessionEvents()
@@ -189,7 +191,7 @@ class Session:
         if self._reader is not None and not self._reader.done():
             self._reader.cancel()
         self._conn = conn
-        self._tracker = RpcTracker()
+        self._tracker = RpcTracker(self.message_timeout)
         self.transcript.note("connection opened")
         self._reader = asyncio.get_running_loop().create_task(self._read_loop(conn))
         self.events.connected += 1
@@ -205,8 +207,22 @@ class Session:
             with contextlib.suppress(Exception):
                 await self._conn.close()
 
+    @property
+    def message_timeout(self) -> float:
+        """The peer's message timeout (its OCPPCommCtrlr.MessageTimeout): a CALL of the peer left
+        unanswered that long is forgotten, so its next CALL (or a resend) is no `rpc.second-call`.
+        Default: the session's own timeout; a test that knows the peer's value sets it (until its end)."""
+        return self.timeout if self._message_timeout is None else self._message_timeout
+
+    @message_timeout.setter
+    def message_timeout(self, seconds: float | None) -> None:
+        self._message_timeout = seconds
+        self._tracker.message_timeout = self.message_timeout
+
     def begin_test(self) -> None:
-        """Forget what earlier tests saw: inbox, overrides, holds, violations already raised."""
+        """Forget what earlier tests saw: inbox, overrides, holds, violations already raised, and a
+        message timeout the previous test set."""
+        self.message_timeout = None
         self._consumed.update(range(len(self._inbox)))
         self._test_start = len(self._inbox)
         self._overrides.clear()

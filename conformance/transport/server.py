@@ -7,6 +7,10 @@ OCPP-J handshake rules enforced here (Part 4 section 3; Part 2 A00 for the secur
 - profiles 1/2: HTTP Basic auth, username = station id, else HTTP 401 (TC_A_01..03);
 - profile 3: mutual TLS; the client certificate's CN must equal the station id, else HTTP 403.
 Every refusal is recorded as a `HandshakeRejection` so the session can fail the test with its reason.
+
+Offline mode (`go_offline` / `go_online`): Part 6's "the OCTT does not accept a reconnect" is the harness
+refusing every handshake with HTTP 503 on purpose. Those refusals are recorded apart, in
+`offline_refusals`, because they are the test's own doing and never fail a test.
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ import hmac
 import ssl
 import warnings
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
@@ -55,15 +60,37 @@ def common_name(cert: dict[str, Any] | None) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class TlsInfo:
+    """The TLS session of an accepted connection (TC_A_04_CS: version and cipher suites)."""
+
+    version: str  # as OpenSSL names it: "TLSv1.2", "TLSv1.3"
+    cipher: str  # the negotiated suite
+    # The suites the station offered that this endpoint also enables (OpenSSL's shared ciphers).
+    shared_ciphers: tuple[str, ...]
+
+
+def tls_info(ssl_object: ssl.SSLObject | None) -> TlsInfo | None:
+    if ssl_object is None:
+        return None
+    cipher = ssl_object.cipher()
+    return TlsInfo(
+        version=str(ssl_object.version() or ""),
+        cipher=cipher[0] if cipher else "",
+        shared_ciphers=tuple(c[0] for c in ssl_object.shared_ciphers() or ()),
+    )
+
+
 class _Facts:
     """What process_request learnt about one handshake, for the handler."""
 
-    __slots__ = ("auth", "path", "station_id")
+    __slots__ = ("auth", "path", "station_id", "tls")
 
-    def __init__(self, station_id: str, path: str, auth: AuthFacts) -> None:
+    def __init__(self, station_id: str, path: str, auth: AuthFacts, tls: TlsInfo | None = None) -> None:
         self.station_id = station_id
         self.path = path
         self.auth = auth
+        self.tls = tls
 
 
 class CsmsServer:
@@ -92,12 +119,18 @@ class CsmsServer:
         # Weak: a handshake aborted between process_request and the handler must not leak its entry.
         self._facts: weakref.WeakKeyDictionary[ServerConnection, _Facts] = weakref.WeakKeyDictionary()
         self._offered: weakref.WeakKeyDictionary[ServerConnection, list[str]] = weakref.WeakKeyDictionary()
+        self._tls: weakref.WeakKeyDictionary[WsConnection, TlsInfo] = weakref.WeakKeyDictionary()
         self._server: Server | None = None
         self._probe: tlsprobe.TlsFailureProbe | None = None
         self._ssl: ssl.SSLContext | None = None
         self._tls12_ciphers: str | None = None
         # A live copy: TC_A_09_CS changes the station's password while the harness runs.
         self._passwords: dict[str, str] = dict(self.security.passwords or {})
+        self._offline = False
+        # Station ids of the handshakes refused while offline (not HandshakeRejections: deliberate).
+        self.offline_refusals: list[str] = []
+        # Called with the station id on each such refusal (HarnessCsms wakes its waiters with it).
+        self.on_offline_refusal: Callable[[str], None] | None = None
 
     # ------------------------------------------------------------ lifecycle
     async def start(self) -> None:
@@ -170,6 +203,17 @@ class CsmsServer:
                 ctx.set_ciphers(f"@SECLEVEL=2:{self._tls12_ciphers}")
                 self._tls12_ciphers = None
 
+    @property
+    def offline(self) -> bool:
+        return self._offline
+
+    def go_offline(self) -> None:
+        """Refuse every new handshake (HTTP 503) until `go_online`; open connections are not touched."""
+        self._offline = True
+
+    def go_online(self) -> None:
+        self._offline = False
+
     def _live_tls(self, what: str) -> ssl.SSLContext:
         if self._ssl is None:
             raise ConfigError(f"{what}: the server is not started or does not use TLS (profile 2 or 3)")
@@ -193,6 +237,10 @@ class CsmsServer:
     async def accept(self, timeout: float) -> WsConnection:
         """The next station that completed the handshake and passed authentication (TimeoutError if none)."""
         return await asyncio.wait_for(self._accepted.get(), timeout)
+
+    def tls_of(self, conn: object) -> TlsInfo | None:
+        """The TLS session of a connection this server accepted (None: plain WebSocket, or not ours)."""
+        return self._tls.get(conn) if isinstance(conn, WsConnection) else None
 
     async def next_rejection(self, timeout: float) -> HandshakeRejection:
         """The next refused connection attempt (TimeoutError if none); all stay in `rejections`."""
@@ -236,6 +284,11 @@ class CsmsServer:
         path = request.path.split("?", 1)[0]
         segment = path.rstrip("/").rsplit("/", 1)[-1] if path.rstrip("/") else ""
         station_id = unquote(segment)
+        if self._offline:
+            self.offline_refusals.append(station_id)
+            if self.on_offline_refusal is not None:
+                self.on_offline_refusal(station_id)
+            return connection.respond(HTTPStatus.SERVICE_UNAVAILABLE, "the harness CSMS is offline\n")
         if not path.startswith(self.base_path) or path == self.base_path.rstrip("/"):
             return self._refuse(
                 connection,
@@ -270,7 +323,8 @@ class CsmsServer:
                     f"client certificate CN {cn!r} does not equal the station id {station_id!r} in the URL",
                 )
             auth = AuthFacts(basic_present=header is not None, client_cert_cn=cn)
-        self._facts[connection] = _Facts(station_id, request.path, auth)
+        ssl_object = connection.transport.get_extra_info("ssl_object")
+        self._facts[connection] = _Facts(station_id, request.path, auth, tls_info(ssl_object))
         return None
 
     def _check_basic_auth(self, header: str | None, station_id: str) -> str | None:
@@ -308,6 +362,8 @@ class CsmsServer:
             await ws.close(CLOSE_NO_SUBPROTOCOL, f"{OCPP201} subprotocol required")
             return
         conn = WsConnection(ws, facts.station_id, facts.path, facts.auth)
+        if facts.tls is not None:
+            self._tls[conn] = facts.tls
         self._accepted.put_nowait(conn)
         # The handler's lifetime is the connection's: returning would close it.
         await ws.wait_closed()

@@ -84,3 +84,47 @@ def test_directions_are_independent_and_reset_clears() -> None:
     assert t.incoming_call(Call("x", "Heartbeat", {})) == ()  # same id, other direction: fine
     t.reset()
     assert dict(t.open_outgoing) == {} and dict(t.open_incoming) == {}
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_unanswered_call_is_forgotten_after_the_message_timeout() -> None:
+    clock = FakeClock()
+    t = RpcTracker(10.0, clock=clock)
+    assert t.incoming_call(Call("m1", "TransactionEvent", {})) == ()
+    clock.now += 10.0  # the peer timed out: its resend (same message, new id) is legitimate
+    assert t.incoming_call(Call("m2", "TransactionEvent", {})) == ()
+    assert dict(t.open_incoming) == {"m2": "TransactionEvent"}
+
+
+def test_second_call_inside_the_message_timeout_is_still_flagged() -> None:
+    clock = FakeClock()
+    t = RpcTracker(10.0, clock=clock)
+    t.incoming_call(Call("m1", "TransactionEvent", {}))
+    clock.now += 8.5  # younger than the timeout (less its 1 s grace)
+    assert rules(t.incoming_call(Call("m2", "Heartbeat", {}))) == ["rpc.second-call"]
+
+
+def test_resend_with_the_same_id_after_the_timeout_is_no_duplicate() -> None:
+    clock = FakeClock()
+    t = RpcTracker(2.0, clock=clock)
+    t.incoming_call(Call("m1", "TransactionEvent", {}))
+    clock.now += 1.9  # grace: 10 % of a short timeout
+    assert t.incoming_call(Call("m1", "TransactionEvent", {})) == ()
+
+
+def test_without_a_message_timeout_calls_stay_open() -> None:
+    clock = FakeClock()
+    t = RpcTracker(clock=clock)
+    t.incoming_call(Call("m1", "Heartbeat", {}))
+    clock.now += 3600.0
+    assert rules(t.incoming_call(Call("m2", "Heartbeat", {}))) == ["rpc.second-call"]
+    t.outgoing_response("m1")
+    t.outgoing_response("m2")
+    assert dict(t.open_incoming) == {}

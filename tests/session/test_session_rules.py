@@ -244,3 +244,18 @@ async def test_harness_refuses_to_send_an_invalid_request() -> None:
     async with station_and_raw_csms() as (station, _accepted):
         with pytest.raises(HarnessError, match="refused to send an invalid BootNotificationRequest"):
             await station.call("BootNotification", {"reason": "PowerUp"})
+
+
+async def test_call_after_the_peer_message_timeout_is_no_second_call() -> None:
+    """A CALL left unanswered for the peer's MessageTimeout is forgotten (0 s here: at once)."""
+    async with csms_and_raw_station() as (csms, ws):
+        csms.message_timeout = 0.0
+        csms.hold("Heartbeat")  # the harness leaves it unanswered, as OCTT does in TC_E_41_CS
+        await ws.send(frame(2, "t1", "Heartbeat", {}))
+        await csms.expect("Heartbeat")
+        await ws.send(frame(2, "t2", "Heartbeat", {}))
+        resend = await csms.expect("Heartbeat", timeout=2.0)
+        await resend.reply({"currentTime": "2025-01-01T00:00:00Z"})
+        assert csms.violations == []
+        csms.begin_test()  # a test's message timeout ends with it
+        assert csms.message_timeout == csms.timeout

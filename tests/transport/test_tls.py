@@ -90,6 +90,9 @@ def test_profile2_tls_and_basic_auth(pki: TestPki) -> None:
                 assert await asyncio.wait_for(station.recv(), T) == "pong"
                 assert csms.auth.basic_valid and csms.auth.client_cert_cn is None
                 assert csms.peer_certificate is None  # no client certificate in profile 2
+                tls = server.tls_of(csms)
+                assert tls is not None and tls.version in ("TLSv1.2", "TLSv1.3")
+                assert tls.cipher and tls.cipher in tls.shared_ciphers
                 assert station.peer_certificate is not None  # the verified server certificate
                 await station.close()
             assert server.rejections == []
