@@ -29,13 +29,16 @@ _ROLES = {
     "expired_station_key": "bad: its private key",
     "untrusted_station_cert": "bad: station certificate from the untrusted CA",
     "untrusted_station_key": "bad: its private key",
+    "server_rsa_cert": "CSMS server certificate with an RSA 2048 key (TLS_RSA_* suites), beside the EC one",
+    "server_rsa_key": "its private key",
 }
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ocpp-conformance certs",
-        description="Write a throw-away test PKI (EC P-256) for OCPP security profiles 2 and 3.",
+        description="Write a throw-away test PKI (EC P-256, plus an RSA 2048 CSMS server certificate)"
+        " for OCPP security profiles 2 and 3.",
     )
     parser.add_argument("--out", required=True, type=Path, help="directory to write the PEM files to")
     parser.add_argument("--station-id", default="CS001", help="station id: CN of the client certificate")

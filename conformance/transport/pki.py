@@ -1,8 +1,12 @@
 """A throw-away test PKI for security profiles 2 and 3 (and for the TC_A_* negative cases).
 
 Everything is EC P-256 (fast: the whole set takes a few milliseconds) and written as PEM files with
-private keys readable by the owner only. The set is reused when `out_dir` already holds one for the same
-station id and host that is still valid for a while, so repeated runs do not regenerate it.
+private keys readable by the owner only, plus one RSA 2048 CSMS server certificate: a CSMS must also
+offer the TLS_RSA_WITH_AES_*_GCM suites (A00.FR.318, TC_A_04_CSMS), which need an RSA server key, so a
+CSMS loads it beside the EC one (EC stays the default everywhere else). Server certificates carry the
+endpoint's host as their subject CN (TC_A_04_CSMS: CN = FQDN of the server).
+The set is reused when `out_dir` already holds one for the same station id and host that is still
+valid for a while, so repeated runs do not regenerate it.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 MANIFEST = "pki.json"
@@ -48,6 +52,8 @@ class TestPki:
     expired_station_key: Path
     untrusted_station_cert: Path
     untrusted_station_key: Path
+    server_rsa_cert: Path
+    server_rsa_key: Path
 
     def files(self) -> dict[str, Path]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -58,6 +64,13 @@ def _paths(out_dir: Path) -> TestPki:
         return field.replace("_cert", ".crt.pem").replace("_key", ".key.pem")
 
     return TestPki(**{f.name: out_dir / file_name(f.name) for f in fields(TestPki)})
+
+
+PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
+RSA_BITS = 2048  # A00.FR.5xx / TC_A_04_CSMS: an RSA key of at least 2048 bits
+# Python's default server cipher list leaves out the TLS_RSA_* (non-ECDHE) suites; a CSMS serving the
+# RSA certificate adds the two A00.FR.318 requires (TLS_RSA_WITH_AES_128/256_GCM_*).
+TLS_RSA_SUITES = "AES128-GCM-SHA256:AES256-GCM-SHA384"
 
 
 class _Issuer:
@@ -79,13 +92,14 @@ def _name(cn: str, org: str = "ocpp-conformance test PKI") -> x509.Name:
     )
 
 
-def _key_usage(ca: bool) -> x509.KeyUsage:
+def _key_usage(ca: bool, *, rsa_key: bool = False) -> x509.KeyUsage:
+    # An RSA key does TLS_RSA key transport (keyEncipherment); an EC leaf does ECDH (keyAgreement).
     return x509.KeyUsage(
         digital_signature=True,
         content_commitment=False,
-        key_encipherment=False,
+        key_encipherment=rsa_key,
         data_encipherment=False,
-        key_agreement=not ca,
+        key_agreement=not ca and not rsa_key,
         key_cert_sign=ca,
         crl_sign=ca,
         encipher_only=False,
@@ -95,7 +109,7 @@ def _key_usage(ca: bool) -> x509.KeyUsage:
 
 def _cert(
     subject: x509.Name,
-    key: ec.EllipticCurvePrivateKey,
+    key: PrivateKey,
     issuer: _Issuer | None,
     *,
     not_before: dt.datetime,
@@ -104,7 +118,9 @@ def _cert(
     sans: list[x509.GeneralName] | None = None,
     usage: x509.ObjectIdentifier | None = None,
 ) -> x509.Certificate:
-    signer = issuer or _Issuer(subject, key, None)
+    if issuer is None:
+        assert isinstance(key, ec.EllipticCurvePrivateKey)  # roots are EC
+    signer = issuer or _Issuer(subject, key, None)  # type: ignore[arg-type]
     public = key.public_key()
     builder = (
         x509.CertificateBuilder()
@@ -120,7 +136,7 @@ def _cert(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(signer.key.public_key()), critical=False
         )
     )
-    builder = builder.add_extension(_key_usage(ca), critical=True)
+    builder = builder.add_extension(_key_usage(ca, rsa_key=isinstance(key, rsa.RSAPrivateKey)), critical=True)
     if usage is not None:
         builder = builder.add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
     if sans:
@@ -144,7 +160,7 @@ def _write_cert(path: Path, cert: x509.Certificate) -> None:
     path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
 
 
-def _write_key(path: Path, key: ec.EllipticCurvePrivateKey) -> None:
+def _write_key(path: Path, key: PrivateKey) -> None:
     data = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
@@ -166,6 +182,41 @@ def _reusable(out_dir: Path, pki: TestPki, station_id: str, host: str, now: dt.d
     except (KeyError, TypeError, ValueError):
         return False
     return valid_until - REUSE_MARGIN > now and all(p.is_file() for p in pki.files().values())
+
+
+def sign_csr(csr_pem: str, ca_cert: Path, ca_key: Path, *, days: int = VALID_DAYS) -> str:
+    """A client certificate (PEM) for a station's PKCS#10 CSR, signed by the test CA: what a CSMS does
+    for A02 / Memory State RenewChargingStationCertificate. Raises ValueError for a malformed CSR."""
+    csr = x509.load_pem_x509_csr(csr_pem.encode())
+    ca = x509.load_pem_x509_certificate(Path(ca_cert).read_bytes())
+    key = serialization.load_pem_private_key(Path(ca_key).read_bytes(), password=None)
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        raise ValueError("the test CA key is not an EC key")
+    issuer = _Issuer(ca.subject, key, ca)
+    now = dt.datetime.now(dt.UTC)
+    public = csr.public_key()
+    if not isinstance(public, ec.EllipticCurvePublicKey | rsa.RSAPublicKey):
+        raise ValueError("the CSR's key is neither EC nor RSA")
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(csr.subject)
+        .issuer_name(issuer.name)
+        .public_key(public)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=days))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(key.public_key()), critical=False)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+    )
+    return builder.sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM).decode()
+
+
+def existing_test_pki(out_dir: Path) -> TestPki | None:
+    """The test PKI already written in `out_dir` (all its files present), never (re)generating it: a
+    case that swaps the harness's server certificate must not replace the CA the station trusts."""
+    pki = _paths(Path(out_dir))
+    return pki if all(p.is_file() for p in pki.files().values()) else None
 
 
 def make_test_pki(out_dir: Path, station_id: str, host: str = "127.0.0.1", *, reuse: bool = True) -> TestPki:
@@ -203,9 +254,9 @@ def make_test_pki(out_dir: Path, station_id: str, host: str = "127.0.0.1", *, re
     wrong_host: list[x509.GeneralName] = [x509.DNSName(WRONG_HOST)]
     Leaf = tuple[Path, Path, str, _Issuer, tuple[dt.datetime, dt.datetime], list[x509.GeneralName], bool]
     leaves: list[Leaf] = [
-        (pki.server_cert, pki.server_key, "ocpp-conformance CSMS", ca, valid, hosts, True),
-        (pki.expired_server_cert, pki.expired_server_key, "expired CSMS", ca, expired, hosts, True),
-        (pki.untrusted_server_cert, pki.untrusted_server_key, "untrusted CSMS", other, valid, hosts, True),
+        (pki.server_cert, pki.server_key, host, ca, valid, hosts, True),
+        (pki.expired_server_cert, pki.expired_server_key, host, ca, expired, hosts, True),
+        (pki.untrusted_server_cert, pki.untrusted_server_key, host, other, valid, hosts, True),
         (pki.wrong_host_server_cert, pki.wrong_host_server_key, WRONG_HOST, ca, valid, wrong_host, True),
         (pki.station_cert, pki.station_key, station_id, ca, valid, [], False),
         (pki.expired_station_cert, pki.expired_station_key, station_id, ca, expired, [], False),
@@ -217,6 +268,10 @@ def make_test_pki(out_dir: Path, station_id: str, host: str = "127.0.0.1", *, re
         cert = _cert(_name(cn), key, issuer, not_before=nb, not_after=na, sans=sans, usage=usage)
         _write_cert(cert_path, cert)
         _write_key(key_path, key)
+    rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=RSA_BITS)
+    rsa_cert = _cert(_name(host), rsa_key, ca, not_before=start, not_after=end, sans=hosts, usage=server)
+    _write_cert(pki.server_rsa_cert, rsa_cert)
+    _write_key(pki.server_rsa_key, rsa_key)
 
     manifest = {"station_id": station_id, "host": host, "valid_until": end.isoformat()}
     (out_dir / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
