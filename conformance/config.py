@@ -128,6 +128,7 @@ TOKEN_STATUS: Final = {
     "unknown": "Unknown",
     "group": "Accepted",
     "master_pass": "Accepted",
+    "valid2": "Accepted",
 }
 
 
@@ -142,6 +143,9 @@ class Tokens:
     unknown: IdToken = IdToken("04A1B2C3D4E505")
     group: IdToken = IdToken("04A1B2C3D4E506", group_id_token=IdToken("GROUP-0001", "Central"))
     master_pass: IdToken = IdToken("04A1B2C3D4E507", group_id_token=IdToken("MASTERPASS-0001", "Central"))
+    # OCTT's valid_idtoken2: a second valid token, in the same GroupId as `group` (TC_C_39_CSMS) and
+    # the token of the second EVSE's transaction (TC_C_47/49_CSMS).
+    valid2: IdToken = IdToken("04A1B2C3D4E508", group_id_token=IdToken("GROUP-0001", "Central"))
 
     def named(self) -> dict[str, IdToken]:
         return {f.name: getattr(self, f.name) for f in fields(self)}

@@ -28,6 +28,19 @@ STATION_ACTIONS: Final[dict[str, ActionSpec]] = {
     for spec in (
         _station("plug_in", "connect an EV's cable", evse_id="int", connector_id="int, default 1"),
         _station("unplug", "disconnect the EV's cable", evse_id="int", connector_id="int, default 1"),
+        # E09 / E10 (TC_E_17/20/24-26/37_CS): a detachable cable pulled out / put back at the EV side only
+        _station(
+            "ev_side_disconnect",
+            "pull the cable out of the EV; it stays in the station's socket",
+            evse_id="int",
+            connector_id="int, default 1",
+        ),
+        _station(
+            "ev_side_connect",
+            "plug the cable (still in the station's socket) back into the EV",
+            evse_id="int",
+            connector_id="int, default 1",
+        ),
         _station(
             "present_id_token",
             "present an id token at the station (RFID card, ISO 15118 contract, ...)",
@@ -46,6 +59,35 @@ STATION_ACTIONS: Final[dict[str, ActionSpec]] = {
         _station("advance_clock", "advance the station's clock, firing due intervals", seconds="float"),
         _station("parking_bay_occupied", "the parking bay detector sees a car", evse_id="int"),
         _station("parking_bay_unoccupied", "the parking bay detector sees no car", evse_id="int"),
+        # N09 / N10 (TC_N_62_CS Memory State): customer data the station keeps under a customerIdentifier
+        _station(
+            "store_customer_identifier",
+            "store customer data under a customerIdentifier at the station",
+            customer_identifier="str",
+        ),
+        # K12 / K13: an external system (EMS, DSO, ...) imposes or releases a charging limit
+        _station(
+            "set_external_limit",
+            "an external system imposes a charging limit on an EVSE (0: the grid connection)",
+            evse_id="int, default 0",
+            limit="number, >= 0",
+            unit="str A | W, default A",
+            source="str EMS | Other | SO, default EMS",
+        ),
+        _station("clear_external_limit", "the external system releases its limit", evse_id="int, default 0"),
+        # K15 / K17 (ISO 15118): the EV states its charging needs (ChargeParameterDiscoveryReq)
+        _station(
+            "ev_charging_needs",
+            "the plugged-in EV (ISO 15118) states its charging needs; returns the CSMS's status",
+            evse_id="int",
+            energy_transfer="str EnergyTransferModeEnumType, default AC_three_phase",
+            energy_amount="int Wh, default 20000",
+            ev_min_current="int A (AC), default 6",
+            ev_max_current="int A, default 32",
+            ev_max_voltage="int V, default 400",
+            departure_in="float seconds from now, optional",
+            max_schedule_tuples="int, optional",
+        ),
         _station("get_state", "a snapshot of the station's state (reference station only)"),
     )
 }

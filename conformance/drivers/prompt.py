@@ -22,6 +22,9 @@ from conformance.errors import ActionUnsupported, HarnessError
 INSTRUCTIONS: Final[dict[str, str]] = {
     "plug_in": "Plug the EV's cable into EVSE {evse_id}, connector {connector_id}.",
     "unplug": "Unplug the EV's cable from EVSE {evse_id}, connector {connector_id}.",
+    "ev_side_disconnect": "Pull the cable of EVSE {evse_id}, connector {connector_id} out of the EV only"
+    " (leave it in the station's socket).",
+    "ev_side_connect": "Plug the cable of EVSE {evse_id}, connector {connector_id} back into the EV.",
     "present_id_token": "Present id token {id_token} (type {type}) at the station.",
     "ev_suspend": "Make the EV at EVSE {evse_id} stop drawing energy (SuspendedEV).",
     "ev_resume": "Make the EV at EVSE {evse_id} draw energy again.",
@@ -34,6 +37,12 @@ INSTRUCTIONS: Final[dict[str, str]] = {
     "advance_clock": "Advance the station's clock by {seconds} seconds.",
     "parking_bay_occupied": "Make the parking bay detector of EVSE {evse_id} see a car.",
     "parking_bay_unoccupied": "Make the parking bay detector of EVSE {evse_id} see no car.",
+    "store_customer_identifier": "Store customer data under customerIdentifier {customer_identifier}"
+    " at the station.",
+    "set_external_limit": "Make the external system ({source}) limit EVSE {evse_id} (0: the grid connection)"
+    " to {limit} {unit}.",
+    "clear_external_limit": "Make the external system release its limit on EVSE {evse_id}.",
+    "ev_charging_needs": "Make the ISO 15118 EV at EVSE {evse_id} (re)negotiate its charging needs.",
     "configure_boot_status": "In the CSMS, set the next BootNotification answer for station {station_id}"
     " to {status} (interval {interval} s).",
 }

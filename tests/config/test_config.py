@@ -51,7 +51,8 @@ def test_none_gives_defaults_matching_an_empty_file(tmp_path: Path) -> None:
     assert default.driver.type == "builtin"
     assert dict(default.features) == {}
     names = default.tokens.named()
-    assert set(names) == {"valid", "invalid", "blocked", "expired", "unknown", "group", "master_pass"}
+    roles = {"valid", "valid2", "invalid", "blocked", "expired", "unknown", "group", "master_pass"}
+    assert set(names) == roles
     assert len({t.id_token for t in names.values()}) == len(names)  # all distinct
     assert default.tokens.group.group_id_token is not None
 

@@ -95,6 +95,10 @@ class CsmsConfig:
     certfile: str | Path | None = None  # server certificate (profiles 2/3)
     keyfile: str | Path | None = None
     cafile: str | Path | None = None  # CA that signs station client certificates (profile 3)
+    # A second server certificate with an RSA key, so the TLS_RSA_WITH_AES_*_GCM suites work too
+    # (A00.FR.318 / TC_A_04_CSMS); optional.
+    rsa_certfile: str | Path | None = None
+    rsa_keyfile: str | Path | None = None
     # CA used to sign CSRs of SignCertificate; generated in memory when not given.
     signing_ca_certfile: str | Path | None = None
     signing_ca_keyfile: str | Path | None = None

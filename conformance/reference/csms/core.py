@@ -99,7 +99,7 @@ class FrameConnection:
         return raw
 
 
-def server_ssl_context(config: CsmsConfig) -> ssl.SSLContext | None:
+def server_ssl_context(config: CsmsConfig, mutant: str | None = None) -> ssl.SSLContext | None:
     """Profiles 2 and 3: TLS 1.2 minimum; profile 3 also requires a client certificate."""
     if config.security_profile < 2:
         return None
@@ -107,6 +107,13 @@ def server_ssl_context(config: CsmsConfig) -> ssl.SSLContext | None:
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
     try:
         ctx.load_cert_chain(str(config.certfile), str(config.keyfile))
+        # A00.FR.318: the TLS_RSA_* suites need an RSA key; OpenSSL serves EC and RSA chains side by side.
+        if config.rsa_certfile and config.rsa_keyfile and mutant != "tls-no-rsa-suites":
+            ctx.load_cert_chain(str(config.rsa_certfile), str(config.rsa_keyfile))
+            from conformance.transport.pki import TLS_RSA_SUITES
+
+            tls12 = ":".join(c["name"] for c in ctx.get_ciphers() if c.get("protocol") == "TLSv1.2")
+            ctx.set_ciphers(f"{tls12}:{TLS_RSA_SUITES}")
         if config.security_profile == 3:
             ctx.verify_mode = ssl.CERT_REQUIRED
             ctx.load_verify_locations(cafile=str(config.cafile))
@@ -187,7 +194,7 @@ class CsmsCore:
             self.signing_ca = SigningCa.load(config.signing_ca_certfile, config.signing_ca_keyfile)
         else:
             self.signing_ca = SigningCa.generate()
-        self.ssl = server_ssl_context(config)
+        self.ssl = server_ssl_context(config, mutant)
         if self.ssl is not None and mutant == "accepts-tls11":  # A00.FR.3xx/4xx: TLS 1.2 is the minimum
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", DeprecationWarning)
@@ -455,6 +462,9 @@ class CsmsCore:
         if action == "UpdateFirmware" and m == "update-firmware-unsigned":  # L01: secure update
             for key in ("signingCertificate", "signature"):
                 request.get("firmware", {}).pop(key, None)
+        elif action == "UpdateFirmware" and m == "update-firmware-schedule-ignored":  # C-15 schedules
+            request.get("firmware", {}).pop("installDateTime", None)
+            request.get("firmware", {})["retrieveDateTime"] = utc_now()
         elif action == "InstallCertificate" and m == "install-certificate-type-swapped":  # M05.FR.01
             swap = {"CSMSRootCertificate": "ManufacturerRootCertificate"}
             swap.update({v: k for k, v in swap.items()})

@@ -245,6 +245,10 @@ class CsmsChargePoint(ChargePoint):  # type: ignore[misc]  # ocpp is untyped
             # E01.FR.?? / TC_E_*_CSMS: idTokenInfo is in the response whenever the request has an idToken.
             if self.mutant != "transaction-response-missing-idtokeninfo":
                 info = self.id_token_info(p["idToken"])
+            # C09.FR.03 / C16: another token of the group, or a master pass, may stop; broken on purpose
+            other = tx.id_tokens[0] != p["idToken"]
+            if info is not None and other and self.mutant == "stop-token-must-match":
+                info["status"] = "Invalid"
         return result.TransactionEvent(id_token_info=info)
 
     @on("MeterValues", skip_schema_validation=True)

@@ -24,6 +24,12 @@ MUTANTS: Final[dict[str, Mutant]] = {
             "sends UpdateFirmwareRequest without firmware.signingCertificate and firmware.signature",
         ),
         _m(
+            "update-firmware-schedule-ignored",
+            "L01 (C-15 scheduled firmware update) / TC_L_02_CSMS, TC_L_03_CSMS",
+            "sends UpdateFirmwareRequest with retrieveDateTime now and no installDateTime, whatever schedule"
+            " the operator asked for",
+        ),
+        _m(
             "firmware-boot-pending",
             "L01 / TC_L_01_CSMS step 14 (BootNotificationResponse Accepted after the update)",
             "answers the BootNotificationRequest with reason FirmwareUpdate with status Pending",

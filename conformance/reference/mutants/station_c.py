@@ -68,6 +68,43 @@ MUTANTS: Final[dict[str, Mutant]] = {
             "never stores idTokenInfo in its Authorization Cache, so it always sends an AuthorizeRequest",
         ),
         _m(
+            "stop-tx-on-invalid-id-ignored",
+            "C12.FR.04, E05 (StopTxOnInvalidId false: suspend, do not end) / TC_C_17_CS",
+            "ends the transaction (Deauthorized) on a non-Accepted idTokenInfo even when StopTxOnInvalidId"
+            " is false",
+        ),
+        _m(
+            "queued-events-not-offline",
+            "E04 (TransactionEventRequests queued while offline carry offline true) / TC_C_16_CS, TC_C_17_CS",
+            "leaves the offline flag out of the TransactionEventRequests it queued while offline",
+        ),
+        _m(
+            "post-authorize-not-disabled",
+            "C12.FR.05, C10.FR.03 with AuthCacheCtrlr.DisablePostAuthorize true / TC_C_57_CS",
+            "ignores AuthCacheCtrlr.DisablePostAuthorize: still sends AuthorizeRequest for a cached idToken"
+            " that is not Accepted",
+        ),
+        _m(
+            "cache-lifetime-ignored",
+            "C10.FR.08 (AuthCacheCtrlr.LifeTime) / TC_C_46_CS",
+            "keeps Authorization Cache entries for ever, whatever AuthCacheCtrlr.LifeTime says",
+        ),
+        _m(
+            "master-pass-ignored",
+            "C16.FR.02, C16.FR.03 (AuthCtrlr.MasterPassGroupId) / TC_C_45_CS, TC_C_49_CS",
+            "treats an idToken of the MasterPassGroupId as any other: it starts charging, stops nothing",
+        ),
+        _m(
+            "offline-unknown-id-refused",
+            "C15.FR.02 (OfflineTxForUnknownIdEnabled: offline, unknown idTokens are authorized) / TC_C_26_CS",
+            "refuses an unknown idToken while offline even with AuthCtrlr.OfflineTxForUnknownIdEnabled true",
+        ),
+        _m(
+            "max-energy-on-invalid-id-ignored",
+            "E05 / C-03 (TxCtrlr.MaxEnergyOnInvalidId, StopTxOnInvalidId false) / TC_C_15_CS",
+            "suspends the energy transfer at once for a non-Accepted idToken, ignoring MaxEnergyOnInvalidId",
+        ),
+        _m(
             "cache-not-updated-by-tx-response",
             "C10.FR.05 (TransactionEventResponse idTokenInfo updates the cache) / TC_C_34_CS",
             "keeps its cached idTokenInfo when a TransactionEventResponse carries a new status",

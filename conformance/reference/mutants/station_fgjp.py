@@ -104,6 +104,47 @@ MUTANTS: Final[dict[str, Mutant]] = {
             "answers Accepted to TriggerMessageRequest for a message it cannot send (and sends nothing)",
         ),
         _m(
+            "unlock-during-transaction",
+            "F05.FR.02 / TC_F_05_CS (UnlockConnector during an authorized transaction: no unlock)",
+            "answers Unlocked to UnlockConnectorRequest while an authorized transaction runs",
+        ),
+        _m(
+            "unlock-fails",
+            "F05.FR.04, F05.FR.06 / TC_F_06_CS, TC_F_07_CS (no transaction: the connector unlocks)",
+            "answers UnlockFailed to every UnlockConnectorRequest for a known connector without transaction",
+        ),
+        _m(
+            "unlock-unknown-connector-unlocked",
+            "F05.FR.03 / TC_F_10_CS (an unknown connector: UnknownConnector)",
+            "answers Unlocked to UnlockConnectorRequest for a connector it does not have",
+        ),
+        _m(
+            "trigger-idle-status-unsent",
+            "F06.FR.05 / TC_F_15/17/18_CS (the triggered Log/FirmwareStatusNotification Idle is sent)",
+            "answers Accepted to TriggerMessage Log/FirmwareStatusNotification while idle but sends nothing",
+        ),
+        _m(
+            "trigger-status-idle-while-busy",
+            "F06.FR.05 / TC_F_16_CS, TC_F_19_CS (the triggered status is the ongoing upload's / download's)",
+            "reports status Idle to TriggerMessage Log/FirmwareStatusNotification during an upload",
+        ),
+        _m(
+            "trigger-status-unsent",
+            "F06.FR.05 / TC_F_23_CS, TC_F_24_CS (the triggered connector report is sent)",
+            "answers Accepted to TriggerMessage StatusNotification but reports nothing",
+        ),
+        _m(
+            "trigger-boot-accepted",
+            "F06.FR.17 / TC_F_26_CS (TriggerMessage BootNotification after an accepted boot: Rejected)",
+            "answers Accepted to TriggerMessage BootNotification although its boot was accepted",
+        ),
+        _m(
+            "remote-start-profile-rejected",
+            "F01.FR.12 / TC_K_38_CS (without smart charging a remote start's chargingProfile is ignored)",
+            "with smart charging disabled, answers Rejected to a RequestStartTransactionRequest with a"
+            " chargingProfile",
+        ),
+        _m(
             "ev-connection-timeout-ignored",
             "E03.FR.05 / TC_F_04_CS (EVConnectionTimeOut ends the authorization / transaction)",
             "never ends a transaction whose cable is not plugged in within TxCtrlr.EVConnectionTimeOut",
@@ -124,6 +165,16 @@ MUTANTS: Final[dict[str, Mutant]] = {
             "J01/J02 TxEndedInterval / TC_J_03_CS, TC_J_10_CS (Ended carries the interval readings)",
             "sends TransactionEvent Ended with only the Transaction.End reading, without the readings"
             " taken every AlignedDataCtrlr / SampledDataCtrlr.TxEndedInterval",
+        ),
+        _m(
+            "meter-values-unsigned",
+            "J01.FR.21, J02.FR.21 / TC_J_04_CS, TC_J_11_CS (SignReadings true: signedMeterValue present)",
+            "ignores AlignedDataCtrlr / SampledDataCtrlr.SignReadings: no sampledValue is signed",
+        ),
+        _m(
+            "aligned-sent-during-transaction",
+            "J01 AlignedDataCtrlr.SendDuringIdle / TC_J_06_CS (no clock-aligned data during a transaction)",
+            "ignores AlignedDataCtrlr.SendDuringIdle: clock-aligned readings go on during a transaction",
         ),
         # -- P: data transfer, custom data
         _m(

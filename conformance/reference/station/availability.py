@@ -91,7 +91,10 @@ def apply_scheduled(st: StationCore, evse: Evse) -> None:
         pending = st.pending_availability = None
     if pending is not None and not any(e.tx is not None for e in st.evses.values() if e.pending_inoperative):
         _apply(st, pending)
-    if st.pending_reset is not None and all(e.tx is None for e in st.evses.values()):
+    idle = all(e.tx is None for e in st.evses.values())
+    if st.is_mutant("reset-onidle-reboots-early"):  # B12.FR.03 broken on purpose: the first end reboots
+        idle = True
+    if st.pending_reset is not None and idle:
         reason = st.pending_reset
         st.pending_reset = None
         st.spawn(st.reboot(reason))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
+from conformance.reference.station import firmware
 from conformance.reference.station.device_model import ComponentKey, VariableKey
 from conformance.reference.station.outbox import CallFailed, Offline
 
@@ -18,7 +19,13 @@ async def session(st: StationCore) -> None:
         await boot(st)
     else:
         st.outbox.set_open(True)
-        st.report_all_connectors(force=False)  # statuses that changed while offline
+        # B04.FR.01: offline longer than OCPPCommCtrlr.OfflineThreshold, every connector is reported;
+        # B04.FR.02: shorter, only those whose status changed while offline (TC_B_51/52_CS).
+        offline = st.clock.now() - st.offline_since
+        if not st.is_mutant("offline-change-unreported"):  # broken on purpose: nothing is reported
+            threshold = st.dm.get_int("OCPPCommCtrlr", "OfflineThreshold")
+            long = offline > threshold and not st.is_mutant("offline-long-only-changed")
+            st.report_all_connectors(force=long)
     await heartbeat_loop(st)
 
 
@@ -30,7 +37,8 @@ def boot_payload(st: StationCore) -> dict[str, object]:
             "model": cfg.model,
             "vendorName": cfg.vendor_name,
             "serialNumber": cfg.serial_number,
-            "firmwareVersion": cfg.firmware_version,
+            # After a successful firmware update (L01), the version of the image installed.
+            "firmwareVersion": firmware.state(st).installed_version or cfg.firmware_version,
         },
     }
 

@@ -41,6 +41,8 @@ class CertStore:
     pending_keys: dict[str, ec.EllipticCurvePrivateKey] = field(default_factory=dict, repr=False)
     signed: dict[str, list[x509.Certificate]] = field(default_factory=dict)  # certificateType -> chain
     resenders: dict[str, asyncio.Task[None]] = field(default_factory=dict, repr=False)
+    # The private key of each signed chain (network.py connects with it at security profile 3, A05).
+    keys: dict[str, ec.EllipticCurvePrivateKey] = field(default_factory=dict, repr=False)
 
 
 _STORES: weakref.WeakKeyDictionary[StationCore, CertStore] = weakref.WeakKeyDictionary()
@@ -127,7 +129,8 @@ def install_certificate(st: StationCore, req: dict[str, Any]) -> str:
     if cert is None:  # even the mutant cannot store what does not parse
         return "Accepted"
     box = store(st)
-    if not any(i.cert == cert and i.use == use for i in box.installed):
+    stored = not st.is_mutant("install-certificate-not-stored")  # M05.FR.02 / TC_M_01_CS broken on purpose
+    if stored and not any(i.cert == cert and i.use == use for i in box.installed):
         box.installed.append(Installed(use, cert))
     return "Accepted"
 
@@ -135,6 +138,8 @@ def install_certificate(st: StationCore, req: dict[str, Any]) -> str:
 # -- M03 GetInstalledCertificateIds ------------------------------------------------------------------
 def get_installed_ids(st: StationCore, req: dict[str, Any]) -> dict[str, Any]:
     wanted = req.get("certificateType") or []
+    if st.is_mutant("installed-ids-first-type-only"):  # M03.FR.01 / TC_M_17_CS broken on purpose
+        wanted = wanted[:1]
     chains = [
         {"certificateType": i.use, "certificateHashData": i.hash_data()}
         for i in store(st).installed
@@ -145,8 +150,8 @@ def get_installed_ids(st: StationCore, req: dict[str, Any]) -> dict[str, Any]:
         if use is not None and chain and (not wanted or use in wanted):
             leaf_issuer = chain[1] if len(chain) > 1 else None
             chains.append({"certificateType": use, "certificateHashData": hash_data(chain[0], leaf_issuer)})
-    if not chains:
-        return {"status": "NotFound"}
+    if not chains:  # M03.FR.02; the mutant breaks it on purpose (TC_M_19_CS)
+        return {"status": "Accepted" if st.is_mutant("installed-ids-none-accepted") else "NotFound"}
     return {"status": "Accepted", "certificateHashDataChain": chains}
 
 
@@ -164,6 +169,8 @@ def delete_certificate(st: StationCore, req: dict[str, Any]) -> str:
             if not st.is_mutant("delete-certificate-kept"):  # M04 / TC_M_20_CS broken on purpose
                 box.installed.remove(item)
             return "Accepted"
+    if st.is_mutant("delete-unknown-accepted"):  # M04.FR.04 / TC_M_22_CS broken on purpose
+        return "Accepted"
     return "NotFound"
 
 
@@ -249,5 +256,7 @@ def certificate_signed(st: StationCore, req: dict[str, Any]) -> str:
         st.security_event("InvalidChargingStationCertificate")
         return "Rejected"
     store(st).signed[kind] = chain
+    if key is not None:
+        store(st).keys[kind] = key
     _forget(st, kind)
     return "Accepted"

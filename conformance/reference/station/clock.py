@@ -12,11 +12,13 @@ from collections.abc import Coroutine
 from datetime import UTC, datetime
 from typing import Any
 
+from conformance.reference.station.lean_event import LeanEvent
+
 
 class StationClock:
     def __init__(self) -> None:
         self._offset = 0.0
-        self._tick = asyncio.Event()
+        self._tick = LeanEvent()
 
     def now(self) -> float:
         """Station time as a POSIX timestamp."""
@@ -27,7 +29,7 @@ class StationClock:
 
     def advance(self, seconds: float) -> None:
         self._offset += seconds
-        tick, self._tick = self._tick, asyncio.Event()
+        tick, self._tick = self._tick, LeanEvent()
         tick.set()
 
     def sleep(self, seconds: float) -> Coroutine[Any, Any, None]:
@@ -40,11 +42,13 @@ class StationClock:
 
     async def sleep_until(self, target: float) -> None:
         while (remaining := target - self.now()) > 0:
-            tick = self._tick
+            # Not asyncio.wait_for: on Python 3.11 it swallows a cancellation that coincides with the
+            # tick (advance_clock as the connection drops), leaving a cancelled task sleeping forever.
+            tick = asyncio.ensure_future(self._tick.wait())
             try:
-                await asyncio.wait_for(tick.wait(), timeout=remaining)
-            except TimeoutError:
-                pass
+                await asyncio.wait((tick,), timeout=remaining)
+            finally:
+                tick.cancel()
 
 
 def format_time(ts: float, *, bad_format: bool = False) -> str:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import logging
+import random
 import ssl
 import time
 from collections.abc import Coroutine
@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING, Any
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
+from conformance.reference.station import firmware
 from conformance.reference.station.clock import StationClock, format_time
 from conformance.reference.station.config import StationConfig
 from conformance.reference.station.device_model import ComponentKey, DeviceModel, VariableKey
+from conformance.reference.station.lean_event import LeanEvent
 from conformance.reference.station.model import Connector, Evse
 from conformance.reference.station.outbox import Outbox
 
@@ -48,6 +50,8 @@ class StationCore:
         self.connect_count = 0
         self.last_connect_error = ""
         self.offline_until = 0.0  # time.monotonic() deadline of a go_offline period
+        self.offline_since = 0.0  # station time the last connection ended (B04 OfflineThreshold)
+        self.reconnect_failures = 0  # failed attempts since the connection was lost (Part 4 5.3)
         self.auth_cache: dict[str, dict[str, Any]] = {}
         self.local_list: dict[str, dict[str, Any]] = {}
         self.local_list_version = 0
@@ -58,10 +62,10 @@ class StationCore:
         self._ws: ClientConnection | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._session_task: asyncio.Task[None] | None = None
-        self._reconnect_now = asyncio.Event()
+        self._reconnect_now = LeanEvent()
         self.stopping = False
         self.event_id = 0
-        self.boot_now = asyncio.Event()  # TriggerMessage(BootNotification) while Pending
+        self.boot_now = LeanEvent()  # TriggerMessage(BootNotification) while Pending
         clock_var = self.dm.variable(ComponentKey("ClockCtrlr"), VariableKey("DateTime"))
         if clock_var is not None:
             clock_var.dynamic = self.timestamp
@@ -95,7 +99,8 @@ class StationCore:
             LOG.warning("station task failed: %r", exc)
 
     def connector_status(self, evse: Evse, conn: Connector) -> str:
-        return conn.status(evse.operative, self.operative, evse.reservation is not None and evse.tx is None)
+        operative = evse.operative and not firmware.blocks_sessions(self, evse.evse_id)  # L01.FR.07
+        return conn.status(operative, self.operative, evse.reservation is not None and evse.tx is None)
 
     def report_connector(self, evse: Evse, conn: Connector, *, force: bool = False) -> None:
         """StatusNotification + NotifyEvent(AvailabilityState) when the connector's status changed."""
@@ -118,7 +123,14 @@ class StationCore:
             return
         conn.last_reported = status
         ts = self.timestamp()
-        self.outbox.post(
+
+        def undelivered(future: asyncio.Future[dict[str, Any]]) -> None:
+            # Lost with the connection (it dropped as the status changed): report it again once
+            # online (B04.FR.02, TC_B_52_CS), as if the change had happened offline.
+            if not future.cancelled() and future.exception() is not None and conn.last_reported == status:
+                conn.last_reported = None
+
+        self.outbox.submit(
             "StatusNotification",
             {
                 "timestamp": ts,
@@ -126,7 +138,7 @@ class StationCore:
                 "evseId": evse.evse_id,
                 "connectorId": conn.connector_id,
             },
-        )
+        ).add_done_callback(undelivered)
         self.event_id += 1
         self.outbox.post(
             "NotifyEvent",
@@ -162,27 +174,22 @@ class StationCore:
         self.outbox.post("SecurityEventNotification", {"type": kind, "timestamp": self.timestamp()})
 
     # -- connection loop -----------------------------------------------------------------------
+    # The URL, credentials and TLS of each attempt come from the network profile being tried
+    # (network.py: B09/B10 slots and fallback, A01 password, A00 TLS checks).
     def _url(self) -> str:
-        base = self.csms_url.rstrip("/")
-        return (
-            base if base.rsplit("/", 1)[-1] == self.config.station_id else f"{base}/{self.config.station_id}"
-        )
+        from conformance.reference.station import network
+
+        return network.url(self, network.target(self))
 
     def _ssl_context(self) -> ssl.SSLContext | None:
-        if self.config.security_profile < 2 and not self.csms_url.startswith("wss://"):
-            return None
-        ctx = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=self.config.cafile)
-        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
-        if self.config.security_profile >= 3 and self.config.certfile:
-            ctx.load_cert_chain(self.config.certfile, self.config.keyfile)
-        return ctx
+        from conformance.reference.station import network
+
+        return network.ssl_context(self, network.target(self))
 
     def _headers(self) -> dict[str, str]:
-        password = self.config.auth_password
-        if self.config.security_profile in (1, 2) and password is not None:
-            token = base64.b64encode(f"{self.config.station_id}:{password}".encode()).decode()
-            return {"Authorization": f"Basic {token}"}
-        return {}
+        from conformance.reference.station import network
+
+        return network.headers(self, network.target(self))
 
     async def run(self) -> None:
         self.spawn(self.outbox.run())
@@ -208,11 +215,34 @@ class StationCore:
                 )
             except Exception as exc:
                 self.last_connect_error = repr(exc)
-                await asyncio.sleep(self.config.reconnect_backoff)
+                from conformance.reference.station import network
+
+                network.failed(self, exc)
+                self.reconnect_failures += 1
+                await self._backoff()
                 continue
+            from conformance.reference.station import network
+
+            network.connected(self)
+            self.reconnect_failures = 0
             await self._serve(ws)
             if not self.stopping:
-                await asyncio.sleep(self.config.reconnect_backoff)
+                await self._backoff()
+
+    async def _backoff(self) -> None:
+        """Part 4 5.3 (TC_B_57_CS): after a connection loss, wait RetryBackOffWaitMinimum (+ up to
+        RetryBackOffRandomRange), doubled after each failed attempt at most RetryBackOffRepeatTimes times.
+        A (re)booting station connects at once: its next connection is a power-up, not a reconnect."""
+        wait = self.config.reconnect_backoff
+        if self.boot_status == "Accepted":
+            repeat = self.dm.get_int("OCPPCommCtrlr", "RetryBackOffRepeatTimes")
+            doublings = min(self.reconnect_failures, repeat)
+            if self.is_mutant("reconnect-backoff-not-doubled"):  # Part 4 5.3 broken on purpose
+                doublings = 0
+            minimum = self.dm.get_int("OCPPCommCtrlr", "RetryBackOffWaitMinimum")
+            spread = self.dm.get_int("OCPPCommCtrlr", "RetryBackOffRandomRange")
+            wait = max(wait, minimum * 2**doublings + random.uniform(0, max(0, spread)))
+        await self.clock.sleep(wait)
 
     async def _serve(self, ws: ClientConnection) -> None:
         from conformance.reference.station.boot import session
@@ -230,6 +260,7 @@ class StationCore:
                 await reader
         finally:
             self.connected = False
+            self.offline_since = self.clock.now()
             self.outbox.detach()
             self._session_task.cancel()
             with contextlib.suppress(BaseException):
@@ -264,6 +295,9 @@ class StationCore:
             self.auth_cache.clear()
         self.boot_status = "None"
         self.boot_reason = reason
+        from conformance.reference.station import network
+
+        network.on_reboot(self)  # B10: NetworkConfigurationPriority applies from this boot
         await self.drop_connection()
 
     async def stop(self) -> None:

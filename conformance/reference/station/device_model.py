@@ -6,6 +6,7 @@ Only the Actual attribute is supported. Names and data types follow the appendix
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -94,9 +95,18 @@ def _controllers(config: StationConfig) -> dict[str, dict[VariableKey | str, Var
             "NetworkProfileConnectionAttempts": _v("integer", RW, "3"),
             "OfflineThreshold": _v("integer", RW, "60", unit="s"),
             "ResetRetries": _v("integer", RW, "2"),
+            # Part 4 5.3 reconnect back-off (core.py, TC_B_57_CS). WaitMinimum 0 keeps the reference's
+            # short fixed retry (StationConfig.reconnect_backoff) unless a case configures a real one.
+            "RetryBackOffWaitMinimum": _v("integer", RW, "0", unit="s"),
+            "RetryBackOffRepeatTimes": _v("integer", RW, "2"),
+            "RetryBackOffRandomRange": _v("integer", RW, "0", unit="s"),
             "UnlockOnEVSideDisconnect": _v("boolean", RW, "true"),
-            "FileTransferProtocols": _v("MemberList", RO, "HTTPS", values_list="HTTPS"),
+            "FileTransferProtocols": _v("MemberList", RO, "HTTP,HTTPS", values_list="HTTP,HTTPS"),
             "QueueAllMessages": _v("boolean", RW, "false"),
+            # J01.FR.21 / J02.FR.21 (meter_signing.py): the public key sent with signed meter values
+            "PublicKeyWithSignedMeterValue": _v(
+                "OptionList", RW, "EveryMeterValue", values_list="Never,OncePerTransaction,EveryMeterValue"
+            ),
         },
         "SecurityCtrlr": {
             "SecurityProfile": _v("integer", RO, str(config.security_profile)),
@@ -114,12 +124,17 @@ def _controllers(config: StationConfig) -> dict[str, dict[VariableKey | str, Var
             "LocalAuthorizeOffline": _v("boolean", RW, "true"),
             "LocalPreAuthorize": _v("boolean", RW, "false"),
             "OfflineTxForUnknownIdEnabled": _v("boolean", RW, "false"),
+            # C-58 (TC_E_52_CS): true = only the cache / local list authorize, never an AuthorizeRequest
+            "DisableRemoteAuthorization": _v("boolean", RW, "false"),
+            # C-08 (TC_C_45/49_CS): idTokens of this GroupId are a Master Pass; empty = none
+            "MasterPassGroupId": _v("string", RW, ""),
         },
         "AuthCacheCtrlr": {
             "Enabled": _v("boolean", RW, "true"),
             "Available": _v("boolean", RO, "true"),
             "LifeTime": _v("integer", RW, "86400"),
             "Policy": _v("OptionList", RW, "LRU", values_list="LRU"),
+            "DisablePostAuthorize": _v("boolean", RW, "false"),  # C-59 / TC_C_57_CS
         },
         "LocalAuthListCtrlr": {
             "Enabled": _v("boolean", RW, "true"),
@@ -133,7 +148,8 @@ def _controllers(config: StationConfig) -> dict[str, dict[VariableKey | str, Var
             "StopTxOnEVSideDisconnect": _v("boolean", RW, "true"),
             "StopTxOnInvalidId": _v("boolean", RW, "true"),
             "MaxEnergyOnInvalidId": _v("integer", RW, "0"),
-            "TxStartPoint": _v("MemberList", RW, "PowerPathClosed", values_list=TX_POINTS),
+            # DataSigned: a start point only (E01.FR.04, TC_E_11_CS); C-10 has no DataSigned stop point
+            "TxStartPoint": _v("MemberList", RW, "PowerPathClosed", values_list=f"{TX_POINTS},DataSigned"),
             "TxStopPoint": _v("MemberList", RW, "EVConnected,Authorized", values_list=TX_POINTS),
             "TxBeforeAcceptedEnabled": _v("boolean", RW, "false"),
         },
@@ -151,6 +167,7 @@ def _controllers(config: StationConfig) -> dict[str, dict[VariableKey | str, Var
                 "MemberList", RW, "Energy.Active.Import.Register", values_list=MEASURANDS
             ),
             "TxEndedInterval": _v("integer", RW, "0", unit="s"),
+            "SignReadings": _v("boolean", RW, "false"),  # J02.FR.21 / TC_J_11_CS (meter_signing.py)
         },
         "AlignedDataCtrlr": {
             "Enabled": _v("boolean", RW, "true"),
@@ -158,6 +175,7 @@ def _controllers(config: StationConfig) -> dict[str, dict[VariableKey | str, Var
             "Interval": _v("integer", RW, "0", unit="s"),
             "Measurands": _v("MemberList", RW, "Energy.Active.Import.Register", values_list=MEASURANDS),
             "SendDuringIdle": _v("boolean", RW, "false"),
+            "SignReadings": _v("boolean", RW, "false"),  # J01.FR.21 / TC_J_04_CS (meter_signing.py)
             "TxEndedInterval": _v("integer", RW, "0", unit="s"),
             "TxEndedMeasurands": _v(
                 "MemberList", RW, "Energy.Active.Import.Register", values_list=MEASURANDS
@@ -192,6 +210,19 @@ def _controllers(config: StationConfig) -> dict[str, dict[VariableKey | str, Var
             "TimeSource": _v("SequenceList", RW, "Heartbeat", values_list="Heartbeat,NTP"),
         },
         # Blocks O and I (display.py, CostUpdated): read by TC_O_*_CS / TC_I_*_CS.
+        # N02-N08 variable monitoring (monitoring.py); Active* show what SetMonitoringBase/Level set.
+        "MonitoringCtrlr": {
+            "Enabled": _v("boolean", RW, "true"),
+            "Available": _v("boolean", RO, "true"),
+            VariableKey("ItemsPerMessage", "SetVariableMonitoring"): _v("integer", RO, "20"),
+            VariableKey("ItemsPerMessage", "ClearVariableMonitoring"): _v("integer", RO, "20"),
+            VariableKey("BytesPerMessage", "SetVariableMonitoring"): _v("integer", RO, "65536"),
+            VariableKey("BytesPerMessage", "ClearVariableMonitoring"): _v("integer", RO, "65536"),
+            "ActiveMonitoringBase": _v(
+                "OptionList", RO, "All", values_list="All,FactoryDefault,HardWiredOnly"
+            ),
+            "ActiveMonitoringLevel": _v("integer", RO, "9"),
+        },
         "DisplayMessageCtrlr": {
             "Available": _v("boolean", RO, "true"),
             "Enabled": _v("boolean", RW, "true"),
@@ -211,10 +242,43 @@ def _controllers(config: StationConfig) -> dict[str, dict[VariableKey | str, Var
     }
 
 
+_Table = dict[ComponentKey, dict[VariableKey, Variable]]
+_Own = dict[tuple[ComponentKey, VariableKey], Variable]
+# Copy on write (issue 9: thousands of stations in one process): every station whose table has the same
+# shape shares ONE table of default Variables; a station keeps in its own map the Variables whose value
+# differs (its identity, serial number...) and copies a Variable there before changing it.
+_TEMPLATES: dict[tuple[Any, ...], _Table] = {}
+
+
+def _shape(table: _Table) -> tuple[Any, ...]:
+    return tuple(
+        (comp, vkey, v.data_type, v.mutability, v.unit, v.values_list, v.reboot_required)
+        for comp, variables in table.items()
+        for vkey, v in variables.items()
+    )
+
+
+def _shared(table: _Table) -> tuple[_Table, _Own]:
+    """The shared template of `table`'s shape, and the Variables of `table` that differ from it."""
+    template = _TEMPLATES.setdefault(_shape(table), table)
+    if template is table:
+        return table, {}
+    own: _Own = {}
+    for comp, variables in table.items():
+        defaults = template[comp]
+        for vkey, var in variables.items():
+            if var.value != defaults[vkey].value:
+                own[(comp, vkey)] = var
+    return template, own
+
+
 class DeviceModel:
     def __init__(self, config: StationConfig) -> None:
-        self._vars: dict[ComponentKey, dict[VariableKey, Variable]] = {}
+        self._vars: _Table = {}  # built here, then swapped for the shared template: never mutated after
+        self._own: _Own = {}  # this station's own Variables: those that differ from the shared defaults
         self.mutant: str | None = None  # set by StationCore; block B mutants live in _read / _write
+        # Told of every value written (monitoring.py evaluates its monitors); None: nobody listens.
+        self.listener: Callable[[ComponentKey, VariableKey], None] | None = None
         for comp, variables in _controllers(config).items():
             self._vars[ComponentKey(comp)] = {
                 (k if isinstance(k, VariableKey) else VariableKey(k)): v for k, v in variables.items()
@@ -225,6 +289,8 @@ class DeviceModel:
             ),
             VariableKey("Available"): _v("boolean", RO, "true"),
             VariableKey("Model"): _v("string", RO, config.model),
+            # L01.FR.07 (firmware.py): false keeps idle EVSEs Unavailable while an install is pending
+            VariableKey("AllowNewSessionsPendingFirmwareUpdate"): _v("boolean", RW, "false"),
             VariableKey("VendorName"): _v("string", RO, config.vendor_name),
             VariableKey("SupplyPhases"): _v("integer", RO, "3"),
         }
@@ -250,25 +316,45 @@ class DeviceModel:
                 self._vars.setdefault(comp_key, {})[var_key] = _v(_guess_type(value), RW, value)
             else:
                 var.value = value
+        self._vars, self._own = _shared(self._vars)
+
+    def _lookup(self, comp: ComponentKey, vkey: VariableKey) -> Variable | None:
+        own = self._own.get((comp, vkey)) if self._own else None
+        return own if own is not None else self._vars.get(comp, {}).get(vkey)
+
+    def _writable(self, comp: ComponentKey, vkey: VariableKey) -> Variable | None:
+        """This station's own copy of the Variable, made on first write (the template stays untouched)."""
+        own = self._own.get((comp, vkey))
+        if own is None:
+            base = self._vars.get(comp, {}).get(vkey)
+            if base is None:
+                return None
+            own = self._own[(comp, vkey)] = dataclasses.replace(base)
+        return own
 
     # -- lookups ---------------------------------------------------------------------------------
     def components(self) -> Iterator[ComponentKey]:
         return iter(self._vars)
 
     def items(self) -> Iterator[tuple[ComponentKey, VariableKey, Variable]]:
+        own = self._own
         for comp, variables in self._vars.items():
             for vkey, var in variables.items():
-                yield comp, vkey, var
+                yield comp, vkey, own.get((comp, vkey), var) if own else var
 
     def variable(self, comp: ComponentKey, var: VariableKey) -> Variable | None:
-        return self._vars.get(comp, {}).get(var)
+        """The Variable, as this station's own copy: callers may change it (value, dynamic)."""
+        return self._writable(comp, var)
 
     def has_component(self, comp: ComponentKey) -> bool:
         return comp in self._vars
 
     def get(self, component: str, variable: str, instance: str | None = None) -> str:
         """An internal read of a controller variable (no evse), e.g. get("TxCtrlr", "TxStartPoint")."""
-        var = self._vars[ComponentKey(component)][VariableKey(variable, instance)]
+        comp, vkey = ComponentKey(component), VariableKey(variable, instance)
+        var = self._lookup(comp, vkey)
+        if var is None:
+            raise KeyError(f"{component}.{variable}")
         return var.read()
 
     def get_int(self, component: str, variable: str, instance: str | None = None) -> int:
@@ -284,7 +370,12 @@ class DeviceModel:
         return [v for v in self.get(component, variable).split(",") if v]
 
     def set_internal(self, comp: ComponentKey, variable: str, value: str) -> None:
-        self._vars[comp][VariableKey(variable)].value = value
+        var = self._writable(comp, VariableKey(variable))
+        if var is None:
+            raise KeyError(f"{comp.name}.{variable}")
+        var.value = value
+        if self.listener is not None:
+            self.listener(comp, VariableKey(variable))
 
     # -- OCPP GetVariables / SetVariables ------------------------------------------------------
     def get_variable(self, item: dict[str, Any]) -> dict[str, Any]:
@@ -314,7 +405,7 @@ class DeviceModel:
     ) -> tuple[str, str | None]:
         if comp not in self._vars:
             return "UnknownComponent", None
-        var = self._vars[comp].get(vkey)
+        var = self._lookup(comp, vkey)
         if var is None:
             return "UnknownVariable", None
         if attribute_type != "Actual":
@@ -351,7 +442,7 @@ class DeviceModel:
     ) -> str:
         if comp not in self._vars:
             return "UnknownComponent"
-        var = self._vars[comp].get(vkey)
+        var = self._lookup(comp, vkey)
         if var is None:
             return "UnknownVariable"
         if attribute_type != "Actual":
@@ -362,7 +453,10 @@ class DeviceModel:
             return "Rejected"
         if self.mutant == "setvariables-not-applied":
             return "Accepted"  # answered, but the value is not stored: broken on purpose
+        var = self._writable(comp, vkey) or var
         var.value = value
+        if self.listener is not None:
+            self.listener(comp, vkey)
         return "RebootRequired" if var.reboot_required else "Accepted"
 
     # -- reports ---------------------------------------------------------------------------------
@@ -373,7 +467,8 @@ class DeviceModel:
             attribute["value"] = var.read()[:2500]
         # identifierString / passwordString (appendix types) are reported as DataEnumType "string".
         data_type = var.data_type if var.data_type in _DATA_ENUM else "string"
-        characteristics: dict[str, Any] = {"dataType": data_type, "supportsMonitoring": False}
+        # Every variable takes monitors (monitoring.py): Delta / Periodic on any, thresholds on numbers.
+        characteristics: dict[str, Any] = {"dataType": data_type, "supportsMonitoring": True}
         if var.unit:
             characteristics["unit"] = var.unit
         if var.values_list and self.mutant != "report-no-values-list":  # B07 / TC_B_12_CS, TC_B_53_CS

@@ -1,13 +1,18 @@
 """Block N (N01) of the reference station: GetLog with LogStatusNotification (TC_N_25/26/34/35/36_CS).
 
-The upload is simulated: it takes UPLOAD_SECONDS of station time (so `advance_clock` finishes it and a
-second GetLog can still cancel it); a remoteLocation ending in `_does_not_exist`, or with a scheme
-not in OCPPCommCtrlr.FileTransferProtocols, fails (after `retries` retries `retryInterval` apart).
+An `http://` remoteLocation gets a real upload: HTTP PUT of the log file to `<remoteLocation>/<filename>`,
+successful on a 2xx answer (the harness serves such a location on 127.0.0.1); a refusing server (non-2xx,
+connection refused) makes the attempt fail. Other schemes in OCPPCommCtrlr.FileTransferProtocols are
+simulated: the upload takes UPLOAD_SECONDS of station time (so `advance_clock` finishes it and a second
+GetLog can still cancel it) and a remoteLocation ending in `_does_not_exist` fails. A failed attempt is
+retried `retries` times, `retryInterval` seconds of station time apart.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import urllib.parse
 import weakref
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -16,6 +21,7 @@ if TYPE_CHECKING:
     from conformance.reference.station.core import StationCore
 
 UPLOAD_SECONDS = 1.0
+HTTP_TIMEOUT = 10.0  # seconds for one real upload attempt (connect, send, answer)
 
 
 @dataclass
@@ -23,6 +29,7 @@ class LogJob:
     request_id: int
     log_type: str
     location: str
+    filename: str
     retries: int
     retry_interval: int
     task: asyncio.Task[None] | None = field(default=None, repr=False)
@@ -77,12 +84,13 @@ def get_log(st: StationCore, req: dict[str, Any]) -> tuple[dict[str, Any], LogJo
         request_id=int(req["requestId"]),
         log_type=str(req["logType"]),
         location=location,
+        filename=f"{'security' if str(req['logType']) == 'SecurityLog' else 'diagnostics'}"
+        f"-{st.config.station_id}-{int(req['requestId'])}.log",
         retries=int(req.get("retries", 0)),
         retry_interval=int(req.get("retryInterval", 0)),
     )
     logs.job = job
-    prefix = "security" if job.log_type == "SecurityLog" else "diagnostics"
-    return {"status": status, "filename": f"{prefix}-{st.config.station_id}-{job.request_id}.log"}, job
+    return {"status": status, "filename": job.filename}, job
 
 
 def start(st: StationCore, job: LogJob) -> None:
@@ -95,11 +103,56 @@ def _reachable(st: StationCore, location: str) -> bool:
     return location.split("://", 1)[0].lower() in schemes and not location.endswith("_does_not_exist")
 
 
+def _log_text(st: StationCore, job: LogJob) -> bytes:
+    """The log file: not prescribed by OCPP (N01); a few lines about this station and its requests."""
+    stamp = st.clock.now_dt().isoformat()
+    lines = [f"{stamp} {st.config.station_id} {job.log_type} requestId={job.request_id}"]
+    lines += [f"log request {rid}: {status}" for rid, status in state(st).history]
+    return ("\n".join(lines) + "\n").encode()
+
+
+async def _http_put(url: str, body: bytes) -> bool:
+    """One real HTTP/1.1 PUT; True on a 2xx answer. The task may be cancelled (N01: a newer GetLog)."""
+    parts = urllib.parse.urlsplit(url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 80
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    writer: asyncio.StreamWriter | None = None
+    try:
+        async with asyncio.timeout(HTTP_TIMEOUT):
+            reader, writer = await asyncio.open_connection(host, port)
+            head = (
+                f"PUT {path} HTTP/1.1\r\nHost: {parts.netloc}\r\nContent-Type: text/plain\r\n"
+                f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+            )
+            writer.write(head.encode() + body)
+            await writer.drain()
+            status_line = (await reader.readline()).decode("latin-1").split()
+        return len(status_line) >= 2 and status_line[1].startswith("2")
+    except (OSError, TimeoutError, ValueError):
+        return False
+    finally:
+        if writer is not None:
+            writer.close()
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
+
+
+async def _attempt(st: StationCore, job: LogJob) -> bool:
+    """One upload attempt (real for http://, simulated otherwise)."""
+    if not _reachable(st, job.location):
+        return False
+    if job.location.lower().startswith("http://"):
+        return await _http_put(job.location.rstrip("/") + "/" + job.filename, _log_text(st, job))
+    await st.clock.sleep(UPLOAD_SECONDS)
+    return True
+
+
 async def _run(st: StationCore, job: LogJob) -> None:
     _notify(st, job.request_id, "Uploading")
+    if st.is_mutant("log-upload-no-retry"):  # N01.FR.10 / TC_N_26_CS broken on purpose
+        job.retries = 0
     for attempt in range(job.retries + 1):
-        if _reachable(st, job.location):
-            await st.clock.sleep(UPLOAD_SECONDS)
+        if await _attempt(st, job):
             _notify(st, job.request_id, "Uploaded")
             return
         if attempt < job.retries:

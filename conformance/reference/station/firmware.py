@@ -6,6 +6,12 @@ signature check (L01.FR.03) is a real `cryptography` verification. Lab conventio
 a location ending in `_does_not_exist` fails to download (TC_L_07_CS), one ending in
 `_install_fails` fails to install (TC_L_08_CS). Every wait runs on the station clock, so
 `advance_clock` reaches retrieveDateTime / installDateTime at once.
+
+An `http://` location gets a real download instead (HTTP/1.1 GET, 200 required; the harness serves the
+image on 127.0.0.1): the signature is then verified over the bytes served, and installing checks the
+image's format (IMAGE_MAGIC, then a `version:` line): a signed image this station cannot install fails
+with InstallVerificationFailed (TC_L_08_CS); a good one's version is reported in the next
+BootNotification.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import asyncio
 import base64
 import binascii
 import contextlib
+import urllib.parse
 import weakref
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -32,6 +39,14 @@ if TYPE_CHECKING:
 # Once installation has begun the update can no longer be cancelled (L01.FR.27 / TC_L_11_CS).
 _UNCANCELLABLE = ("Installing", "InstallRebooting")
 IDLE_POLL = 0.02  # real seconds between checks for "all transactions ended" (L01.FR.06)
+HTTP_TIMEOUT = 10.0  # seconds for one real download attempt (connect, request, whole answer)
+IMAGE_MAGIC = b"OCPP-CONFORMANCE-FIRMWARE/1\n"  # first line of an image this station can install
+
+
+@dataclass(frozen=True)
+class Image:
+    data: bytes
+    simulated: bool  # the location's UTF-8 (no real download): no format to verify
 
 
 @dataclass
@@ -49,6 +64,8 @@ class FirmwareState:
     job: FirmwareJob | None = None
     history: list[tuple[int, str]] = field(default_factory=list)  # (requestId, status) as sent
     installed_location: str | None = None
+    installed_version: str | None = None  # from the last installed real image (BootNotification)
+    blocked: set[int] = field(default_factory=set)  # EVSEs kept Unavailable for a pending install
 
 
 _STATES: weakref.WeakKeyDictionary[StationCore, FirmwareState] = weakref.WeakKeyDictionary()
@@ -132,9 +149,12 @@ def update_firmware(st: StationCore, req: dict[str, Any]) -> tuple[str, Firmware
     """The UpdateFirmwareResponse status, and the job to start once the response has been sent."""
     firmware = dict(req["firmware"])
     pem, signature = firmware.get("signingCertificate"), firmware.get("signature")
-    if not pem or not signature:
+    unsigned = not pem or not signature
+    if unsigned and st.is_mutant("firmware-unsigned-accepted"):
+        pass  # TC_L_18_CS broken on purpose: a non-secure update is accepted and installed unverified
+    elif unsigned:
         return "Rejected", None  # only secure updates (TC_L_18_CS: Rejected or InvalidCertificate)
-    cert_status = _signing_cert_status(st, str(pem))
+    cert_status = "Accepted" if unsigned else _signing_cert_status(st, str(pem))
     if cert_status != "Accepted" and not st.is_mutant("firmware-certificate-unchecked"):
         st.security_event("InvalidFirmwareSigningCertificate")  # L01.FR.02 / TC_L_05_CS
         return cert_status, None
@@ -146,8 +166,12 @@ def update_firmware(st: StationCore, req: dict[str, Any]) -> tuple[str, Firmware
             return "Rejected", None  # L01.FR.27
         running.task.cancel()  # L01.FR.24: the new request replaces the ongoing one
         status = "AcceptedCanceled"
+    request_id = int(req["requestId"])
+    keeps_id = st.is_mutant("firmware-cancel-keeps-request-id")
+    if running is not None and status == "AcceptedCanceled" and keeps_id:
+        request_id = running.request_id  # TC_L_10_CS broken on purpose: statuses go on under the old id
     job = FirmwareJob(
-        request_id=int(req["requestId"]),
+        request_id=request_id,
         firmware=firmware,
         retries=int(req.get("retries", 0)),
         retry_interval=int(req.get("retryInterval", 0)),
@@ -161,25 +185,68 @@ def start(st: StationCore, job: FirmwareJob) -> None:
         job.task = st.spawn(_run(st, job))
 
 
-def _download(st: StationCore, location: str) -> bytes | None:
+async def _download(st: StationCore, location: str) -> Image | None:
     schemes = [p.strip().lower() for p in st.dm.get("OCPPCommCtrlr", "FileTransferProtocols").split(",")]
     scheme = location.split("://", 1)[0].lower() if "://" in location else ""
-    if scheme not in schemes or location.endswith("_does_not_exist"):
+    if scheme not in schemes:
         return None
-    return location.encode()
+    if scheme == "http":
+        data = await _http_get(location, accept_any_status=st.is_mutant("firmware-http-status-ignored"))
+        return None if data is None else Image(data, simulated=False)
+    if location.endswith("_does_not_exist"):
+        return None
+    return Image(location.encode(), simulated=True)
+
+
+async def _http_get(url: str, *, accept_any_status: bool = False) -> bytes | None:
+    """One real HTTP/1.1 GET; the body of a 200 answer, else None. Cancellable (L01.FR.24)."""
+    parts = urllib.parse.urlsplit(url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 80
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    writer: asyncio.StreamWriter | None = None
+    try:
+        async with asyncio.timeout(HTTP_TIMEOUT):
+            reader, writer = await asyncio.open_connection(host, port)
+            writer.write(f"GET {path} HTTP/1.1\r\nHost: {parts.netloc}\r\nConnection: close\r\n\r\n".encode())
+            await writer.drain()
+            status_line = (await reader.readline()).decode("latin-1").split()
+            while (await reader.readline()).strip():
+                pass  # headers: the body runs to the end of the connection (Connection: close)
+            body = await reader.read()
+        # A 404 page is not the firmware (TC_L_07_CS); the mutant takes whatever the server sent.
+        ok = len(status_line) >= 2 and status_line[1] == "200"
+        return body if ok or accept_any_status else None
+    except (OSError, TimeoutError, ValueError):
+        return None
+    finally:
+        if writer is not None:
+            writer.close()
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
+
+
+def image_version(data: bytes) -> str | None:
+    """The version of an image this station can install (IMAGE_MAGIC, then `version: X`), else None."""
+    if not data.startswith(IMAGE_MAGIC):
+        return None
+    line = data[len(IMAGE_MAGIC) :].split(b"\n", 1)[0].decode("utf-8", "replace")
+    key, _, value = line.partition(":")
+    return value.strip() or None if key.strip() == "version" else None
 
 
 async def _run(st: StationCore, job: FirmwareJob) -> None:
     fw = job.firmware
     location = str(fw["location"])
     retrieve_at = _parse_time(fw.get("retrieveDateTime"))
+    if st.is_mutant("firmware-retrieve-time-ignored"):
+        retrieve_at = None  # TC_L_03_CS broken on purpose: downloads at once
     if retrieve_at is not None and retrieve_at > st.clock.now():
         _notify(st, job, "DownloadScheduled")  # TC_L_03_CS
         await st.clock.sleep_until(retrieve_at)
-    image: bytes | None = None
+    image: Image | None = None
     for attempt in range(job.retries + 1):
         _notify(st, job, "Downloading")
-        image = _download(st, location)
+        image = await _download(st, location)
         if image is not None:
             break
         if attempt < job.retries:
@@ -188,18 +255,23 @@ async def _run(st: StationCore, job: FirmwareJob) -> None:
         _notify(st, job, "DownloadFailed")  # TC_L_07_CS
         return
     _notify(st, job, "Downloaded")
-    verified = _verify_signature(str(fw["signingCertificate"]), str(fw["signature"]), image)
-    if not verified and not st.is_mutant("firmware-signature-unchecked"):
+    unsigned = not fw.get("signingCertificate") or not fw.get("signature")  # only with a mutant
+    verified = not unsigned and _verify_signature(
+        str(fw["signingCertificate"]), str(fw["signature"]), image.data
+    )
+    if not verified and not unsigned and not st.is_mutant("firmware-signature-unchecked"):
         _notify(st, job, "InvalidSignature")  # L01.FR.03 / TC_L_06_CS
         st.security_event("InvalidFirmwareSignature")
         return
     _notify(st, job, "SignatureVerified")
     install_at = _parse_time(fw.get("installDateTime"))
+    if st.is_mutant("firmware-install-time-ignored"):
+        install_at = None  # TC_L_02_CS broken on purpose: installs at once
     if install_at is not None and install_at > st.clock.now():
         _notify(st, job, "InstallScheduled")  # TC_L_02_CS
         await st.clock.sleep_until(install_at)
     await _wait_until_idle(st, job)
-    await _install(st, job, location)
+    await _install(st, job, location, image)
 
 
 async def _until_detached(st: StationCore) -> None:
@@ -214,21 +286,53 @@ def _busy(st: StationCore) -> bool:
     return any(e.tx is not None for e in st.evses.values())
 
 
+def blocks_sessions(st: StationCore, evse_id: int) -> bool:
+    """Is this EVSE Unavailable because an install waits for the other EVSEs' transactions (L01.FR.07)?"""
+    found = _STATES.get(st)
+    return found is not None and evse_id in found.blocked
+
+
+def _new_sessions_allowed(st: StationCore) -> bool:
+    key = VariableKey("AllowNewSessionsPendingFirmwareUpdate")
+    var = st.dm.variable(ComponentKey("ChargingStation"), key)
+    return var is not None and var.read().lower() == "true"
+
+
 async def _wait_until_idle(st: StationCore, job: FirmwareJob) -> None:
-    """L01.FR.06: install only once every transaction has ended (TC_L_12_CS ... TC_L_15_CS)."""
+    """L01.FR.06: install only once every transaction has ended (TC_L_12_CS ... TC_L_15_CS); meanwhile,
+    unless AllowNewSessionsPendingFirmwareUpdate is true, EVSEs without a transaction are Unavailable
+    (L01.FR.07, TC_L_13_CS / TC_L_15_CS step 5 / 11)."""
     if st.is_mutant("firmware-install-during-transaction") or not _busy(st):
         return
     if job.status != "InstallScheduled":
         _notify(st, job, "InstallScheduled")
-    while _busy(st):  # noqa: ASYNC110 -- transactions end on CSMS/driver events; a bounded-step poll
-        await asyncio.sleep(IDLE_POLL)
+    fw = state(st)
+    if not _new_sessions_allowed(st):
+        fw.blocked = {e.evse_id for e in st.evses.values() if e.tx is None}
+        st.report_all_connectors(force=False)
+    try:
+        while _busy(st):  # noqa: ASYNC110 -- transactions end on CSMS/driver events; a bounded-step poll
+            await asyncio.sleep(IDLE_POLL)
+    except asyncio.CancelledError:
+        fw.blocked = set()  # a new UpdateFirmware replaced this one: the EVSEs are available again
+        st.report_all_connectors(force=False)
+        raise
+    # Unblocked without a report: _install makes every connector Unavailable next (no Available flicker).
+    fw.blocked = set()
 
 
-async def _install(st: StationCore, job: FirmwareJob, location: str) -> None:
+async def _install(st: StationCore, job: FirmwareJob, location: str, image: Image) -> None:
     was_operative = st.operative
     st.operative = False  # connectors Unavailable while installing (TC_L_01_CS step 9, optional)
     st.report_all_connectors(force=False)
     _notify(st, job, "Installing")
+    version = None if image.simulated else image_version(image.data)
+    unverified = not image.simulated and version is None
+    if unverified and not st.is_mutant("firmware-install-unverified"):
+        st.operative = was_operative
+        st.report_all_connectors(force=False)
+        _notify(st, job, "InstallVerificationFailed")  # TC_L_08_CS: not an image for this station
+        return
     if location.endswith("_install_fails"):
         st.operative = was_operative
         st.report_all_connectors(force=False)
@@ -236,13 +340,19 @@ async def _install(st: StationCore, job: FirmwareJob, location: str) -> None:
         return
     st.operative = was_operative  # restored before the reboot: the boot reports Available (step 16)
     state(st).installed_location = location
+    if version is not None:
+        state(st).installed_version = version  # reported by the next BootNotification (issue 3)
     if _reboot_required(st):
         _notify(st, job, "InstallRebooting")
+        # RebootBeforeFirmwareActivation step 3: reason FirmwareUpdate (a mutant says PowerUp).
+        reason = "PowerUp" if st.is_mutant("firmware-boot-reason-wrong") else "FirmwareUpdate"
         with contextlib.suppress(Exception):
-            await st.reboot("FirmwareUpdate")  # drains the queue first, then drops the connection
+            await st.reboot(reason)  # drains the queue first, then drops the connection
         await _until_detached(st)
         # Queued while rebooting: sent once the new BootNotification has been Accepted (step 15-21).
         _notify(st, job, "Installed")
+        if st.is_mutant("firmware-updated-event-missing"):
+            return  # TC_L_01_CS step 20 broken on purpose
         st.security_events.append("FirmwareUpdated")
         st.outbox.post(
             "SecurityEventNotification",
@@ -252,4 +362,5 @@ async def _install(st: StationCore, job: FirmwareJob, location: str) -> None:
         return
     st.report_all_connectors(force=False)
     _notify(st, job, "Installed")
-    st.security_event("FirmwareUpdated")
+    if not st.is_mutant("firmware-updated-event-missing"):
+        st.security_event("FirmwareUpdated")

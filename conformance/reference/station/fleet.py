@@ -27,7 +27,6 @@ from conformance.reference.station import actions
 from conformance.reference.station.actions import ControlError
 from conformance.reference.station.config import StationConfig
 from conformance.reference.station.core import SUBPROTOCOL, StationCore
-from conformance.reference.station.device_model import ComponentKey, VariableKey
 from conformance.reference.station.outbox import Outbox
 
 # Per-connection limits. OCPP frames of this scenario are < 4 KiB; 64 KiB leaves room for CSMS CALLs.
@@ -96,13 +95,12 @@ class FleetStation(StationCore):
         config: StationConfig,
         rtts: list[float],
         ws_options: dict[str, Any],
-        keys: dict[Any, Any],
     ) -> None:
         super().__init__(csms_url, config, None)
         self.outbox = _TimedOutbox(rtts, config.response_timeout, self._retry_policy, self.clock.sleep)
         self._ws_options = ws_options
         self.aligned_started = False
-        _share_keys(self, keys)
+        # The device model's defaults are already shared by every station (copy on write, device_model.py).
 
     async def run(self) -> None:
         # Same loop as StationCore.run (boot on connect, reconnect after a drop), with `_ws_options`.
@@ -150,15 +148,6 @@ class FleetStation(StationCore):
         return self.booted and self.outbox.queued == 0
 
 
-def _share_keys(st: StationCore, keys: dict[Any, Any]) -> None:
-    """Replace the device model's ComponentKey/VariableKey objects by fleet-wide shared equal ones."""
-    table = st.dm._vars  # same keys, same values; only the key objects are swapped
-    shared: dict[ComponentKey, dict[VariableKey, Any]] = {}
-    for comp, variables in table.items():
-        shared[keys.setdefault(comp, comp)] = {keys.setdefault(v, v): var for v, var in variables.items()}
-    st.dm._vars = shared
-
-
 class Fleet:
     """N reference stations on the running loop. All methods are coroutines on that loop, all bounded."""
 
@@ -171,10 +160,9 @@ class Fleet:
         ws_options: dict[str, Any] | None = None,
     ) -> None:
         self.rtts: list[float] = []
-        keys: dict[Any, Any] = {}
         options = dict(FLEET_WS_OPTIONS if ws_options is None else ws_options)
         self.stations = [
-            FleetStation(csms_url, config_factory(i), self.rtts, options, keys) for i in range(n)
+            FleetStation(csms_url, config_factory(i), self.rtts, options) for i in range(n)
         ]
         self._runs: list[asyncio.Task[None]] = []
         self._watch: asyncio.Task[None] | None = None

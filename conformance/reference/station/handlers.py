@@ -22,7 +22,16 @@ from ocpp.routing import on
 from ocpp.v201 import ChargePoint, call_result
 from websockets.asyncio.client import ClientConnection
 
-from conformance.reference.station import auth, reservations, transactions
+from conformance.reference.station import (
+    auth,
+    customer,
+    firmware,
+    iso15118,
+    monitoring,
+    network,
+    reservations,
+    transactions,
+)
 from conformance.reference.station import lmno_handlers as lmno
 from conformance.reference.station.availability import change_availability
 from conformance.reference.station.meter import meter_value
@@ -53,6 +62,16 @@ class _NoSecrets(logging.Filter):
 
 
 FRAME_LOG.addFilter(_NoSecrets())
+
+
+def _offers(st: StationCore, feature: str) -> bool:
+    """Optional features a SUT description can switch off through the vendor component ReferenceStation
+    (`"ReferenceStation.SummaryInventory" = false`, `"ReferenceStation.EvseReset" = false`): the
+    reference then behaves as a station without them (TC_B_15/28/29_CS, tests/cs_b)."""
+    try:
+        return st.dm.get("ReferenceStation", feature).strip().lower() != "false"
+    except KeyError:
+        return True
 
 
 def _result(action: str, payload: dict[str, Any]) -> Any:
@@ -86,6 +105,7 @@ class StationChargePoint(ChargePoint):  # type: ignore[misc]
             await self._send(screened.frame)
             return
         if isinstance(screened, IncomingResponse):
+            st.outbox.response_read()  # E14 (TC_E_30_CS): answered, before any CALL read after it
             await super().route_message(screened.raw)
             self.boot_answered = st.boot_status == "Sending"
             return
@@ -136,13 +156,23 @@ class StationChargePoint(ChargePoint):  # type: ignore[misc]
     def on_set_variables(self, **_: Any) -> Any:
         ro_ok = self.st.is_mutant("setvariables-readonly-accepted")
         results = [
-            self.st.dm.set_variable(item, readonly_accepted=ro_ok) for item in self.req["setVariableData"]
+            network.set_variable(self, item) or self.st.dm.set_variable(item, readonly_accepted=ro_ok)
+            for item in self.req["setVariableData"]
         ]
         return _result("SetVariables", {"setVariableResult": results})
+
+    @on("SetNetworkProfile", skip_schema_validation=True)
+    def on_set_network_profile(self, **_: Any) -> Any:  # B09 (network.py)
+        return _result("SetNetworkProfile", {"status": network.set_network_profile(self.st, self.req)})
 
     @on("GetBaseReport", skip_schema_validation=True)
     def on_get_base_report(self, **_: Any) -> Any:
         request_id, base = int(self.req["requestId"]), str(self.req["reportBase"])
+        ignore = self.st.is_mutant("summary-unsupported-accepted")  # B07.FR.02 broken on purpose
+        if base == "SummaryInventory" and not _offers(self.st, "SummaryInventory") and not ignore:
+            # B07.FR.02 (TC_B_15_CS): an optional report this station lacks
+            unsupported = {"status": "NotSupported", "statusInfo": {"reasonCode": "UnsupportedParam"}}
+            return _result("GetBaseReport", unsupported)
         items = base_report_items(self.st, base)
         self.later(lambda: send_report(self.st, request_id, items))
         return _result("GetBaseReport", {"status": "Accepted"})
@@ -163,17 +193,24 @@ class StationChargePoint(ChargePoint):  # type: ignore[misc]
         status = "Accepted"
         if evse_id is not None:
             evse = st.evses.get(int(evse_id))
-            if evse is None:
+            if evse is None or st.is_mutant("reset-evse-rejected"):  # C-13 (B11.FR.08) broken on purpose
                 status = "Rejected"
+            elif not _offers(st, "EvseReset") and not st.is_mutant("evse-reset-unsupported-accepted"):
+                status = "Rejected"  # B11.FR.09 / B12.FR.09 (TC_B_28/29_CS): no reset of one EVSE
             elif evse.tx is not None and kind == "OnIdle":
                 status = "Scheduled"
             elif evse.tx is not None:
                 self.later(lambda: transactions.end_for_reset(st, evse))
         elif kind == "OnIdle" and any(e.tx is not None for e in st.evses.values()):
-            st.pending_reset = "RemoteReset"
+            # B12.FR.01 / TC_B_21_CS: the reboot waits for the transactions; its boot says ScheduledReset
+            broken_reason = st.is_mutant("scheduled-reset-reason-remote")
+            st.pending_reset = "RemoteReset" if broken_reason else "ScheduledReset"
             status = "Scheduled"
         else:
+            st.pending_reset = None  # an Immediate reset overrides one scheduled before
             self.later(lambda: st.spawn(st.reboot("RemoteReset")))
+        if status == "Scheduled" and st.is_mutant("reset-onidle-not-scheduled"):
+            status = "Accepted"  # B12.FR.01 broken on purpose: the reset is still scheduled
         if st.is_mutant("schema-invalid-response"):
             status = "Ok"  # not a ResetStatusEnumType value: broken on purpose
         return _result("Reset", {"status": status})
@@ -194,8 +231,8 @@ class StationChargePoint(ChargePoint):  # type: ignore[misc]
                 return "Rejected"
             evses = [evse]
         if what == "BootNotification":
-            if st.boot_status == "Accepted":
-                return "Rejected"
+            if st.boot_status == "Accepted" and not st.is_mutant("trigger-boot-accepted"):
+                return "Rejected"  # F06.FR.17 / TC_F_26_CS; the mutant boots again
             st.boot_reason = "Triggered"  # F06.FR.17 / TC_B_02_CS step 15
             st.boot_now.set()
             return "Accepted"
@@ -209,6 +246,8 @@ class StationChargePoint(ChargePoint):  # type: ignore[misc]
                 return "Rejected"
 
             def send_status() -> None:
+                if st.is_mutant("trigger-status-unsent"):  # F06.FR.05 / TC_F_23/24_CS broken on purpose
+                    return
                 for e, c in pairs:
                     st.report_connector(e, c, force=True)
 
@@ -238,12 +277,17 @@ class StationChargePoint(ChargePoint):  # type: ignore[misc]
                     transactions.send_tx_event(st, e, "Updated", "Trigger", meter=values)
 
             self.later(send_tx)
-        elif what in ("FirmwareStatusNotification", "LogStatusNotification") and lmno.busy(st, what):
+        elif (
+            what in ("FirmwareStatusNotification", "LogStatusNotification")
+            and lmno.busy(st, what)
+            and not st.is_mutant("trigger-status-idle-while-busy")  # TC_F_16/19_CS broken on purpose
+        ):
             self.later(lambda: lmno.trigger_status(st, what))  # L01 / N01: the ongoing job's status
         elif what in ("SignChargingStationCertificate", "SignV2GCertificate"):  # A02, TC_A_11/12_CS
             self.later(lambda: lmno.request_signing(st, what))
         elif what in ("FirmwareStatusNotification", "LogStatusNotification"):
-            self.later(lambda: st.outbox.post(what, {"status": "Idle"}))
+            if not st.is_mutant("trigger-idle-status-unsent"):  # F06.FR.05 / TC_F_15/17/18_CS
+                self.later(lambda: st.outbox.post(what, {"status": "Idle"}))
         else:
             # F06.FR.08: NotImplemented; the mutant claims Accepted (and sends nothing)
             return "Accepted" if st.is_mutant("trigger-unimplemented-accepted") else "NotImplemented"
@@ -260,6 +304,8 @@ class StationChargePoint(ChargePoint):  # type: ignore[misc]
         )
         if evse is None or not evse.operative or not st.operative or evse.id_token is not None:
             return _result("RequestStartTransaction", {"status": "Rejected"})
+        if evse.tx is None and firmware.blocks_sessions(st, evse.evse_id):  # L01.FR.07: install pending
+            return _result("RequestStartTransaction", {"status": "Rejected"})
         if st.boot_status != "Accepted":  # B02: no transaction while Pending (TC_B_02_CS step 12)
             return _result("RequestStartTransaction", {"status": "Rejected"})
         response: dict[str, Any] = {"status": "Accepted"}
@@ -267,8 +313,11 @@ class StationChargePoint(ChargePoint):  # type: ignore[misc]
             response["transactionId"] = evse.tx.transaction_id
         id_token, remote_id = dict(req["idToken"]), int(req["remoteStartId"])
         if "chargingProfile" in req:  # K05.FR.03 / TC_K_37_CS (smart_charging.py)
-            from conformance.reference.station.smart_charging import remote_start_profile
+            from conformance.reference.station.smart_charging import enabled, remote_start_profile
 
+            if st.is_mutant("remote-start-profile-rejected") and not enabled(st):
+                # F01.FR.12 / TC_K_38_CS broken on purpose: without smart charging the profile is ignored
+                return _result("RequestStartTransaction", {"status": "Rejected"})
             remote_start_profile(st, evse.evse_id, remote_id, req["chargingProfile"])
         self.later(lambda: st.spawn(_remote_start(st, evse.evse_id, id_token, remote_id)))
         return _result("RequestStartTransaction", response)
@@ -293,6 +342,7 @@ class StationChargePoint(ChargePoint):  # type: ignore[misc]
             "messagesInQueue": st.outbox.queued_for(
                 "TransactionEvent", "transactionInfo.transactionId", tx_id
             )
+            and not st.is_mutant("tx-status-queue-hidden")  # E14.FR.04 / E14.FR.07 broken on purpose
         }
         if tx_id is not None and not st.is_mutant("tx-status-ongoing-missing"):  # E14.FR.01-03
             response["ongoingIndicator"] = st.is_mutant("tx-status-ongoing-any-id") or any(
@@ -304,13 +354,18 @@ class StationChargePoint(ChargePoint):  # type: ignore[misc]
 
     @on("UnlockConnector", skip_schema_validation=True)
     def on_unlock_connector(self, **_: Any) -> Any:
-        evse = self.st.evses.get(int(self.req["evseId"]))
+        st = self.st
+        evse = st.evses.get(int(self.req["evseId"]))
         if evse is None or evse.connector(int(self.req["connectorId"])) is None:
-            status = "UnknownConnector"
-        elif evse.tx is not None and evse.id_token is not None:
+            # F05.FR.03 / TC_F_10_CS; the mutant claims to unlock a connector it does not have
+            status = "Unlocked" if st.is_mutant("unlock-unknown-connector-unlocked") else "UnknownConnector"
+        elif evse.tx is not None and evse.id_token is not None and not st.is_mutant(
+            "unlock-during-transaction"  # F05.FR.02 / TC_F_05_CS broken on purpose: it unlocks anyway
+        ):
             status = "OngoingAuthorizedTransaction"
         else:
-            status = "Unlocked"
+            # F05.FR.04, F05.FR.06 / TC_F_06_CS, TC_F_07_CS; the mutant's lock never opens
+            status = "UnlockFailed" if st.is_mutant("unlock-fails") else "Unlocked"
         return _result("UnlockConnector", {"status": status})
 
     # -- H: reservations ------------------------------------------------------------------------------
@@ -378,6 +433,8 @@ class StationChargePoint(ChargePoint):  # type: ignore[misc]
         if reason is not None:
             response["statusInfo"] = {"reasonCode": reason}
         else:
+            # K15: an ISO 15118 EV awaiting a schedule returns its own first (before the rate change)
+            self.later(lambda: iso15118.schedule_set(self.st, self.req))
             self.later(lambda: sc.report_rate_changes(self.st, before))
         return _result("SetChargingProfile", response)
 
@@ -445,6 +502,40 @@ class StationChargePoint(ChargePoint):  # type: ignore[misc]
     @on("CostUpdated", skip_schema_validation=True)
     def on_cost_updated(self, **_: Any) -> Any:
         return _result("CostUpdated", lmno.cost_updated(self, self.req))
+
+    # -- N02-N06: variable monitoring (monitoring.py) ---------------------------------------------------
+    @on("SetVariableMonitoring", skip_schema_validation=True)
+    def on_set_variable_monitoring(self, **_: Any) -> Any:
+        return _result("SetVariableMonitoring", monitoring.set_variable_monitoring(self.st, self.req))
+
+    @on("ClearVariableMonitoring", skip_schema_validation=True)
+    def on_clear_variable_monitoring(self, **_: Any) -> Any:
+        return _result("ClearVariableMonitoring", monitoring.clear_variable_monitoring(self.st, self.req))
+
+    @on("SetMonitoringBase", skip_schema_validation=True)
+    def on_set_monitoring_base(self, **_: Any) -> Any:
+        return _result("SetMonitoringBase", monitoring.set_monitoring_base(self.st, self.req))
+
+    @on("SetMonitoringLevel", skip_schema_validation=True)
+    def on_set_monitoring_level(self, **_: Any) -> Any:
+        return _result("SetMonitoringLevel", monitoring.set_monitoring_level(self.st, self.req))
+
+    @on("GetMonitoringReport", skip_schema_validation=True)
+    def on_get_monitoring_report(self, **_: Any) -> Any:
+        st, request_id = self.st, int(self.req["requestId"])
+        response, entries = monitoring.get_monitoring_report(st, self.req)
+        if entries:
+            self.later(lambda: monitoring.send_monitoring_report(st, request_id, entries))
+        return _result("GetMonitoringReport", response)
+
+    # -- N09 / N10: customer information (customer.py) ------------------------------------------------
+    @on("CustomerInformation", skip_schema_validation=True)
+    def on_customer_information(self, **_: Any) -> Any:
+        st, req = self.st, dict(self.req)
+        status = customer.check_request(req)
+        if status == "Accepted":
+            self.later(lambda: customer.notify(st, req))
+        return _result("CustomerInformation", {"status": status})
 
 
 async def _remote_start(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+from conformance.reference.station import meter_signing, power
 from conformance.reference.station.model import Evse
 
 if TYPE_CHECKING:
@@ -23,17 +24,17 @@ def integrate(st: StationCore, evse: Evse) -> None:
     """Bring the EVSE's energy register up to station time."""
     now = st.clock.now()
     if evse.tx is not None and evse.tx.charging_state == "Charging":
-        evse.meter_wh += evse.power_w * max(0.0, now - evse.meter_since) / 3600.0
+        evse.meter_wh += power.energy_wh(st, evse, evse.meter_since, now)  # follows the limit in force
     evse.meter_since = now
 
 
-def _reading(evse: Evse, measurand: str) -> float:
+def _reading(st: StationCore, evse: Evse, measurand: str) -> float:
     charging = evse.tx is not None and evse.tx.charging_state == "Charging"
-    power = evse.power_w if charging else 0.0
+    drawn = power.drawn_w(st, evse, st.clock.now()) if charging else 0.0
     values = {
         "Energy.Active.Import.Register": round(evse.meter_wh, 1),
-        "Power.Active.Import": power,
-        "Current.Import": round(power / 230.0 / 3.0, 2),
+        "Power.Active.Import": round(drawn, 1),
+        "Current.Import": round(drawn / 230.0 / 3.0, 2),
         "Voltage": 230.0,
         "SoC": 50.0,
     }
@@ -45,7 +46,7 @@ def meter_value(st: StationCore, evse: Evse, measurands: list[str], context: str
     integrate(st, evse)
     sampled = [
         {
-            "value": _reading(evse, m),
+            "value": _reading(st, evse, m),
             "context": context,
             "measurand": m,
             "unitOfMeasure": {"unit": _UNITS.get(m, "Wh")},
@@ -54,7 +55,10 @@ def meter_value(st: StationCore, evse: Evse, measurands: list[str], context: str
     ]
     if not sampled:
         return []
-    return [{"timestamp": st.timestamp(), "sampledValue": sampled}]
+    timestamp = st.timestamp()
+    if meter_signing.signing_on(st, context):  # J01.FR.21 / J02.FR.21
+        meter_signing.sign(st, evse, timestamp, sampled)
+    return [{"timestamp": timestamp, "sampledValue": sampled}]
 
 
 async def aligned_loop(st: StationCore) -> None:
@@ -70,6 +74,15 @@ async def aligned_loop(st: StationCore) -> None:
         await st.clock.sleep_until(math.floor(now / interval) * interval + interval)
         if st.dm.get_int("AlignedDataCtrlr", "Interval") != interval:
             continue  # reconfigured while waiting (e.g. 0: no more clock-aligned readings)
+        busy = any(evse.tx is not None for evse in st.evses.values())
+        # SendDuringIdle true: clock-aligned data only while no transaction runs (TC_J_06_CS); the mutant
+        # sends it anyway
+        if (
+            busy
+            and st.dm.get_bool("AlignedDataCtrlr", "SendDuringIdle")
+            and not st.is_mutant("aligned-sent-during-transaction")
+        ):
+            continue
         measurands = st.dm.get_list("AlignedDataCtrlr", "Measurands")
         # J01: clock-aligned readings have context Sample.Clock; the mutant says Sample.Periodic
         context = "Sample.Periodic" if st.is_mutant("aligned-wrong-context") else "Sample.Clock"

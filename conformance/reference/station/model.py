@@ -12,6 +12,11 @@ class Connector:
     connector_id: int
     connector_type: str
     plugged: bool = False
+    # E09/E10 (TC_E_17/20/24-26/37_CS): the cable was pulled out at the EV side; it is still in this
+    # station-side socket (Occupied), but no EV is connected. `locked`: UnlockOnEVSideDisconnect false
+    # keeps it locked until the starting idToken is presented again.
+    ev_detached: bool = False
+    locked_by: dict[str, Any] | None = None
     faulted: bool = False
     operative: bool = True
     last_reported: str | None = None  # last ConnectorStatus sent in a StatusNotification
@@ -38,8 +43,12 @@ class Transaction:
     evse_sent: bool = False
     charging_state: str = "Idle"
     deauthorized: bool = False
+    # E06 (TC_E_14/19_CS): how the authorization ended (Local / Remote), the stoppedReason of a later end
+    stop_reason: str | None = None
     # J01/J02: readings taken every {Aligned,Sampled}DataCtrlr.TxEndedInterval, sent in the Ended event
     ended_meter: list[dict[str, Any]] = field(default_factory=list)
+    # E05 / C-03 (TC_C_15_CS): the energy register at the start, for TxCtrlr.MaxEnergyOnInvalidId
+    start_wh: float = 0.0
 
     def next_seq(self) -> int:
         seq = self.seq_no
@@ -72,7 +81,7 @@ class Evse:
 
     @property
     def plugged(self) -> bool:
-        return any(c.plugged for c in self.connectors)
+        return any(c.plugged and not c.ev_detached for c in self.connectors)
 
     def plugged_connector_id(self) -> int:
-        return next((c.connector_id for c in self.connectors if c.plugged), 1)
+        return next((c.connector_id for c in self.connectors if c.plugged and not c.ev_detached), 1)

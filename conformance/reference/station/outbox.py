@@ -18,6 +18,8 @@ from ocpp.charge_point import camel_to_snake_case, remove_nones, snake_to_camel_
 from ocpp.v201 import ChargePoint
 from ocpp.v201 import call as ocpp_call
 
+from conformance.reference.station.lean_event import LeanEvent
+
 LOG = logging.getLogger("conformance.reference.station")
 
 
@@ -47,11 +49,13 @@ class Outbox:
     ) -> None:
         """`retry_policy(action)` -> (attempts, interval) for queueable messages the CSMS failed (E04)."""
         self._entries: deque[_Entry] = deque()
-        self._wake = asyncio.Event()
+        self._wake = LeanEvent()
         self._cp: ChargePoint | None = None
-        self._closed = asyncio.Event()
+        self._closed = LeanEvent()
         self._open = False
         self._busy = False
+        self._current: _Entry | None = None  # sent, awaiting its response: still undelivered (E14)
+        self._answered = False  # the response to `_current` has been read from the connection
         self._response_timeout = response_timeout
         self._retry_policy = retry_policy
         self._sleep = sleep
@@ -69,7 +73,7 @@ class Outbox:
 
     def attach(self, cp: ChargePoint) -> None:
         self._cp = cp
-        self._closed = asyncio.Event()
+        self._closed = LeanEvent()
 
     def set_open(self, value: bool) -> None:
         self._open = value and self._cp is not None
@@ -111,8 +115,12 @@ class Outbox:
         self.submit(action, payload, queue_offline=queue_offline).add_done_callback(_swallow)
 
     def queued_for(self, action: str, key: str, value: Any) -> bool:
-        """Is a message of `action` whose payload has `key` (dotted) == value still queued?"""
-        for entry in self._entries:
+        """Is a message of `action` whose payload has `key` (dotted) == value still queued?
+        The one sent and not yet answered counts: it is not delivered until the CSMS answers (E14.FR.04)."""
+        # A response already read (`response_read`) is delivered, even if the send loop has not resumed yet
+        # (TC_E_30_CS: the CSMS's next CALL can be handled before that).
+        current = [self._current] if self._busy and self._current is not None and not self._answered else []
+        for entry in [*current, *self._entries]:
             if entry.action != action:
                 continue
             node: Any = entry.payload
@@ -121,6 +129,10 @@ class Outbox:
             if value is None or node == value:
                 return True
         return False
+
+    def response_read(self) -> None:
+        """The connection delivered a CALLRESULT / CALLERROR (the one CALL in flight is answered)."""
+        self._answered = True
 
     async def direct(self, action: str, payload: dict[str, Any]) -> dict[str, Any]:
         """Send now, bypassing the queue (BootNotification while not yet Accepted)."""
@@ -141,7 +153,7 @@ class Outbox:
                 entry = self._entries.popleft()
                 if entry.future.done():
                     continue
-                self._busy = True
+                self._busy, self._current, self._answered = True, entry, False
                 try:
                     result = await self._send(entry.action, entry.payload)
                 except Offline:

@@ -30,20 +30,54 @@ def charging_state(evse: Evse) -> str:
     return "SuspendedEV" if evse.ev_suspended else "Charging"
 
 
-def _start_condition(st: StationCore, evse: Evse) -> bool:
+# Station defaults: a mutant acting on these whatever TxStartPoint / TxStopPoint say (TC_E_01-22_CS).
+_DEFAULT_START, _DEFAULT_STOP = ["PowerPathClosed"], {"EVConnected", "Authorized"}
+
+
+def _start_points(st: StationCore) -> list[str]:
+    if st.is_mutant("tx-start-point-ignored"):  # E01.FR.01-06 broken on purpose
+        return list(_DEFAULT_START)
+    return st.dm.get_list("TxCtrlr", "TxStartPoint")
+
+
+def _start_checks(st: StationCore, evse: Evse) -> dict[str, bool]:
     authorized = evse.id_token is not None
-    checks = {
+    return {
         "EVConnected": evse.plugged,
         "Authorized": authorized,
         "PowerPathClosed": evse.plugged and authorized,
+        # E01.FR.04: the signed meter reading is taken as the power path is about to close
+        "DataSigned": evse.plugged and authorized,
         "EnergyTransfer": evse.plugged and authorized and not evse.ev_suspended,
         "ParkingBayOccupancy": evse.parking_occupied,
     }
-    return any(checks.get(p, False) for p in st.dm.get_list("TxCtrlr", "TxStartPoint"))
+
+
+def _start_condition(st: StationCore, evse: Evse) -> bool:
+    checks = _start_checks(st, evse)
+    return any(checks.get(p, False) for p in _start_points(st))
+
+
+def _only_start_point(st: StationCore, evse: Evse) -> str | None:
+    """The start point that alone starts the transaction now (its own trigger: E01.FR.04, E01.FR.06)."""
+    checks = _start_checks(st, evse)
+    holding = [p for p in _start_points(st) if checks.get(p, False)]
+    return holding[0] if len(holding) == 1 else None
+
+
+# E06 (TC_E_07/08/14/15/19-22/35/37_CS): each mutant ignores one configured TxStopPoint value.
+_STOP_POINT_MUTANTS = {
+    "tx-stop-point-evconnected-ignored": "EVConnected",
+    "tx-stop-point-authorized-ignored": "Authorized",
+    "tx-stop-point-powerpathclosed-ignored": "PowerPathClosed",
+    "tx-stop-point-energytransfer-ignored": "EnergyTransfer",
+    "tx-stop-point-parkingbay-ignored": "ParkingBayOccupancy",
+}
 
 
 def _stop_points(st: StationCore) -> set[str]:
-    return set(st.dm.get_list("TxCtrlr", "TxStopPoint"))
+    points = set(st.dm.get_list("TxCtrlr", "TxStopPoint"))
+    return points - {p for m, p in _STOP_POINT_MUTANTS.items() if st.is_mutant(m)}
 
 
 def send_tx_event(
@@ -91,10 +125,12 @@ def send_tx_event(
     if event_type == "Started" and evse.reservation_used is not None:
         payload["reservationId"] = evse.reservation_used
         evse.reservation_used = None
-    if not st.outbox.is_open:
+    if not st.outbox.is_open and not st.is_mutant("queued-events-not-offline"):  # E04 / TC_C_16/17_CS
         payload["offline"] = True
     if meter:
         payload["meterValue"] = meter
+    if not st.outbox.is_open and st.is_mutant("offline-events-dropped"):  # E11.FR.01 / E12.FR.01 broken
+        return
     future = st.outbox.submit("TransactionEvent", payload, queue_offline=True)
     if "idToken" in payload:
         st.spawn(_check_id_token(st, evse, tx, payload["idToken"], future))
@@ -128,10 +164,30 @@ async def _check_id_token(
         or st.is_mutant("keeps-charging-after-invalid-id")
     ):
         return
-    if st.dm.get_bool("TxCtrlr", "StopTxOnInvalidId"):
+    # E05 / TC_C_17_CS: StopTxOnInvalidId false only suspends; the mutant always ends the transaction
+    if st.dm.get_bool("TxCtrlr", "StopTxOnInvalidId") or st.is_mutant("stop-tx-on-invalid-id-ignored"):
         evse.id_token = None
         _end(st, evse, "Deauthorized", "DeAuthorized", charging="EVConnected" if evse.plugged else "Idle")
+    elif st.dm.get_int("TxCtrlr", "MaxEnergyOnInvalidId") > 0 and not st.is_mutant(
+        "max-energy-on-invalid-id-ignored"  # E05 / C-03 / TC_C_15_CS broken on purpose
+    ):
+        st.spawn(_suspend_after_max_energy(st, evse, tx))
     else:
+        tx.deauthorized = True
+        send_tx_event(st, evse, "Updated", "ChargingStateChanged", charging=charging_state(evse))
+
+
+async def _suspend_after_max_energy(st: StationCore, evse: Evse, tx: Transaction) -> None:
+    """E05 / C-03: with StopTxOnInvalidId false a deauthorized transaction may go on until it has
+    delivered TxCtrlr.MaxEnergyOnInvalidId Wh; then the energy transfer is suspended (SuspendedEVSE)."""
+    while evse.tx is tx:
+        integrate(st, evse)
+        left = st.dm.get_int("TxCtrlr", "MaxEnergyOnInvalidId") - (evse.meter_wh - tx.start_wh)
+        if left <= 0:
+            break
+        charging = tx.charging_state == "Charging" and evse.power_w > 0
+        await st.clock.sleep(max(0.1, left * 3600.0 / evse.power_w) if charging else 1.0)
+    if evse.tx is tx:
         tx.deauthorized = True
         send_tx_event(st, evse, "Updated", "ChargingStateChanged", charging=charging_state(evse))
 
@@ -142,6 +198,7 @@ def _begin(st: StationCore, evse: Evse, trigger: str, trigger_state: str) -> Non
     tx.remote_start_id = evse.remote_start_id
     evse.tx = tx
     integrate(st, evse)
+    tx.start_wh = evse.meter_wh
     meter = meter_value(
         st, evse, st.dm.get_list("SampledDataCtrlr", "TxStartedMeasurands"), "Transaction.Begin"
     )
@@ -181,6 +238,11 @@ def _progress(st: StationCore, evse: Evse, trigger: str, trigger_state: str) -> 
         if _start_condition(st, evse):
             # F02 (TC_F_03_CS): a transaction that starts after RequestStartTransaction says RemoteStart
             remote = evse.remote_start_id is not None and evse.id_token is not None
+            only = _only_start_point(st, evse)
+            if only == "EnergyTransfer":  # E01.FR.06 (TC_E_02_CS): started by the charging state change
+                trigger, trigger_state = "ChargingStateChanged", charging_state(evse)
+            elif only == "DataSigned":  # E01.FR.04 (TC_E_11_CS): started by the signed meter data
+                trigger = "SignedDataReceived"
             _begin(st, evse, "RemoteStart" if remote else trigger, trigger_state)
     else:
         if evse.tx.id_token is None and evse.id_token is not None:
@@ -198,14 +260,19 @@ def on_plug_in(st: StationCore, evse: Evse) -> None:
     _progress(st, evse, trigger, "EVConnected")
 
 
-def on_unplug(st: StationCore, evse: Evse) -> None:
-    if evse.tx is None:
+def on_unplug(st: StationCore, evse: Evse, *, ev_side: bool = False) -> None:
+    """The EV is no longer connected: cable removed, or pulled out at the EV side (E09 / E10)."""
+    if evse.tx is None or (ev_side and st.is_mutant("ev-side-disconnect-unnoticed")):
         return
     points = _stop_points(st)
-    if points & {"EVConnected", "PowerPathClosed", "EnergyTransfer"} or st.dm.get_bool(
-        "TxCtrlr", "StopTxOnEVSideDisconnect"
-    ):
-        _end(st, evse, "EVCommunicationLost", "EVDisconnected", charging="Idle")
+    # E09 / E10: StopTxOnEVSideDisconnect is about the EV side only; a cable removed at the station side
+    # ends the transaction per TxStopPoint (Part 6 EVDisconnected: otherwise Updated, EVCommunicationLost)
+    stop_on_ev_side = ev_side and st.dm.get_bool("TxCtrlr", "StopTxOnEVSideDisconnect")
+    if ev_side and st.is_mutant("stop-tx-on-ev-side-disconnect-inverted"):  # E09 / E10 broken on purpose
+        stop_on_ev_side = not stop_on_ev_side
+    if points & {"EVConnected", "PowerPathClosed", "EnergyTransfer"} or stop_on_ev_side:
+        # TC_E_14_CS: after a stop authorization, the stoppedReason is how it was stopped (Local / Remote)
+        _end(st, evse, "EVCommunicationLost", evse.tx.stop_reason or "EVDisconnected", charging="Idle")
     else:
         send_tx_event(st, evse, "Updated", "EVCommunicationLost", charging="Idle")
 
@@ -235,6 +302,7 @@ def on_stop_authorized(st: StationCore, evse: Evse, trigger: str, reason: str) -
     if evse.tx is None:
         return
     evse.id_token = None
+    evse.tx.stop_reason = reason
     after = "EVConnected" if evse.plugged else "Idle"
     stops = bool(_stop_points(st) & {"Authorized", "PowerPathClosed", "EnergyTransfer"})
     if trigger == "RemoteStop":
@@ -251,6 +319,10 @@ def on_stop_authorized(st: StationCore, evse: Evse, trigger: str, reason: str) -
 
 
 def on_ev_charging_change(st: StationCore, evse: Evse) -> None:
+    if evse.tx is not None and evse.ev_suspended and "EnergyTransfer" in _stop_points(st):
+        # E06.FR.07 (TC_E_22_CS): TxStopPoint EnergyTransfer, the EV stops the energy transfer
+        _end(st, evse, "ChargingStateChanged", "StoppedByEV", charging="EVConnected")
+        return
     if evse.tx is not None and charging_state(evse) != evse.tx.charging_state:
         send_tx_event(st, evse, "Updated", "ChargingStateChanged", charging=charging_state(evse))
     elif evse.tx is None and _start_condition(st, evse):
@@ -263,7 +335,8 @@ def on_parking(st: StationCore, evse: Evse, occupied: bool) -> None:
             _begin(st, evse, "EVDetected", charging_state(evse))
         return
     if evse.tx is not None and "ParkingBayOccupancy" in _stop_points(st):
-        _end(st, evse, "EVDeparted", "Other", charging=charging_state(evse))
+        # TC_E_19_CS: after a stop authorization, the stoppedReason is how it was stopped (Local / Remote)
+        _end(st, evse, "EVDeparted", evse.tx.stop_reason or "Other", charging=charging_state(evse))
 
 
 def end_for_reset(st: StationCore, evse: Evse) -> None:

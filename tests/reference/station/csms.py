@@ -42,6 +42,7 @@ class CsmsBehaviour:
     token_status: dict[str, str] = field(default_factory=dict)  # idToken -> status (default Accepted)
     tx_token_status: dict[str, str] = field(default_factory=dict)  # idToken -> status in TransactionEvent
     fail_tx_events: int = 0  # answer this many TransactionEvents with CALLERROR InternalError
+    ev_charging_needs_status: str = "Accepted"  # NotifyEVChargingNeedsResponse.status (K15 / K17)
 
 
 class TestCsms:
@@ -272,6 +273,14 @@ class CsmsChargePoint(ChargePoint):  # type: ignore[misc]
     @on("ClearedChargingLimit")
     def on_cleared_charging_limit(self, **_: Any) -> Any:
         return call_result.ClearedChargingLimit()
+
+    @on("NotifyEVChargingNeeds")
+    def on_notify_ev_charging_needs(self, **_: Any) -> Any:
+        return call_result.NotifyEVChargingNeeds(status=self.csms.behaviour.ev_charging_needs_status)
+
+    @on("NotifyEVChargingSchedule")
+    def on_notify_ev_charging_schedule(self, **_: Any) -> Any:
+        return call_result.NotifyEVChargingSchedule(status="Accepted")
 
 
 async def wait_state(

@@ -121,6 +121,8 @@ def test_remote_start_and_stop() -> None:
             assert started["transactionInfo"]["remoteStartId"] == 5
             await expect_tx(csms, "Updated", "ChargingStateChanged")
             tx_id = started["transactionInfo"]["transactionId"]
+            # E14: a TransactionEvent not yet answered is still queued; wait until the station has all answers
+            await wait_state(station, lambda s: s["queued_messages"] == 0)
             status = await csms.call(call.GetTransactionStatus(transaction_id=tx_id))
             assert status.ongoing_indicator is True and status.messages_in_queue is False
             assert (await csms.call(call.RequestStopTransaction(transaction_id="nope"))).status == "Rejected"
@@ -223,7 +225,7 @@ def test_reset_on_idle_waits_for_the_transaction_to_end() -> None:
             ended = await expect_tx(csms, "Ended", "ChargingStateChanged")
             assert ended["transactionInfo"]["stoppedReason"] == "Local"
             boot = await csms.expect("BootNotification")
-            assert boot["reason"] == "RemoteReset"
+            assert boot["reason"] == "ScheduledReset"  # TC_B_21_CS step 7
 
     asyncio.run(main())
 
