@@ -1,7 +1,7 @@
 """Helpers shared by the block F, G, J and P cases for a charging station under test.
 
-- `configured`: Part 6's "Configuration State", set through SetVariables as OCTT does and restored
-  afterwards (old values read with GetVariables first, put back in a `finally`).
+- `Setting`, `configured`, `preserved`: re-exported from the shared `conformance.testing.configuration`
+  (Part 6's "Configuration State", set through SetVariables and restored afterwards).
 - `unavailable` / `make_operative`: Reusable State Unavailable (Part 6 Table 425) and its inverse,
   scoped to the station, one EVSE or one connector.
 - `expect_availability_reports`: the connector reports of a scope, with the NotifyEvent tool validations.
@@ -10,71 +10,28 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 from conformance.session.endpoints import HarnessCsms
 from conformance.session.states import CsTransaction, connectors_of, cs_connectors_reported
-from conformance.testing import check, check_equal, step
+from conformance.testing import check_equal, step
+from conformance.testing.configuration import Setting, configured, preserved
 
-
-@dataclass(frozen=True)
-class Setting:
-    """One variable of a Configuration State; `optional` is Part 6's "(If implemented)"."""
-
-    component: str
-    variable: str
-    value: str
-    optional: bool = False
-
-
-def _ref(s: Setting) -> dict[str, Any]:
-    return {"component": {"name": s.component}, "variable": {"name": s.variable}}
-
-
-@asynccontextmanager
-async def configured(csms: HarnessCsms, settings: Sequence[Setting], *, label: str) -> AsyncIterator[None]:
-    """Apply `settings` (Configuration State) for the body, then restore what was there before."""
-    restore: list[tuple[Setting, str]] = []
-    try:
-        with step(f"{label}: configuration state via SetVariables"):
-            got = await csms.call_ok("GetVariables", {"getVariableData": [_ref(s) for s in settings]})
-            old = {
-                (r["component"]["name"], r["variable"]["name"]): r for r in got.get("getVariableResult", [])
-            }
-            for s in settings:
-                before = old.get((s.component, s.variable), {})
-                if before.get("attributeStatus") != "Accepted":
-                    check(
-                        s.optional,
-                        f"GetVariablesResponse: {s.component}.{s.variable} needed by the configuration"
-                        f" state is {before.get('attributeStatus', 'missing')}",
-                    )
-                    continue
-                if before.get("attributeValue") == s.value:
-                    continue
-                answer = await csms.call_ok(
-                    "SetVariables", {"setVariableData": [{**_ref(s), "attributeValue": s.value}]}
-                )
-                status = answer.get("setVariableResult", [{}])[0].get("attributeStatus")
-                if status == "Accepted":
-                    restore.append((s, str(before.get("attributeValue", ""))))
-                else:
-                    check(
-                        s.optional,
-                        f"SetVariablesResponse: {s.component}.{s.variable} = {s.value!r} is {status}"
-                        " (required by the configuration state)",
-                    )
-        yield
-    finally:
-        if restore and csms.connected:
-            with step(f"{label}: restore the configuration"):
-                await csms.call_ok(
-                    "SetVariables",
-                    {"setVariableData": [{**_ref(s), "attributeValue": v} for s, v in reversed(restore)]},
-                )
+__all__ = [
+    "Setting",
+    "change_availability",
+    "change_availability_request",
+    "configured",
+    "expect_availability_reports",
+    "finish_transaction",
+    "make_operative",
+    "preserved",
+    "restore_operative",
+    "scope_connectors",
+    "station_ready",
+    "unavailable",
+]
 
 
 def scope_connectors(sut: Any, evse_id: int | None, connector_id: int | None) -> list[tuple[int, int]]:
@@ -206,25 +163,6 @@ async def station_ready(csms: HarnessCsms, sut: Any) -> None:
         with step("precondition: the station boots (BootNotification accepted)"):
             await csms.expect("BootNotification", timeout=csms.timeout * 2)
         await cs_connectors_reported(csms, sut, "Available", label="precondition: after the boot")
-
-
-@asynccontextmanager
-async def preserved(csms: HarnessCsms, settings: Sequence[Setting], *, label: str) -> AsyncIterator[None]:
-    """Record the current values of `settings`' variables and put them back after the body (which
-    changes them itself, as a step of the case)."""
-    with step(f"{label}: record the configuration the case changes"):
-        got = await csms.call_ok("GetVariables", {"getVariableData": [_ref(s) for s in settings]})
-    old = [
-        {**_ref(s), "attributeValue": str(r.get("attributeValue", ""))}
-        for s, r in zip(settings, got.get("getVariableResult", []), strict=False)
-        if r.get("attributeStatus") == "Accepted"
-    ]
-    try:
-        yield
-    finally:
-        if old and csms.connected:
-            with step(f"{label}: restore the configuration"):
-                await csms.call_ok("SetVariables", {"setVariableData": old})
 
 
 async def finish_transaction(csms: HarnessCsms, sut: Any, actions: Any, tx: CsTransaction) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import itertools
 import math
@@ -15,6 +16,8 @@ from conformance.session.endpoints import HarnessCsms
 from conformance.session.responders import ocpp_now
 from conformance.session.session import ReceivedCall
 from conformance.testing import case, check, check_equal, check_in, step
+from conformance.testing import configuration as cfg
+from conformance.testing.configuration import Setting, setting
 
 # A device-model variable as Part 6 names it: (component, variable, variable instance).
 VarRef = tuple[str, str, str | None]
@@ -42,63 +45,25 @@ def _matches(result: Mapping[str, Any], ref: VarRef) -> bool:
     )
 
 
+def _setting(ref: VarRef, value: str = "") -> Setting:
+    return Setting(ref[0], ref[1], value, instance=ref[2])
+
+
 async def read_variables(csms: HarnessCsms, refs: Iterable[VarRef]) -> dict[VarRef, str | None]:
     """Actual values by GetVariables (None where the station does not report one)."""
-    wanted = list(refs)
-    response = await csms.call_ok("GetVariables", {"getVariableData": [_item(r) for r in wanted]})
-    found: dict[VarRef, str | None] = dict.fromkeys(wanted)
-    for result in response.get("getVariableResult", []):
-        for ref in wanted:
-            if _matches(result, ref) and result.get("attributeStatus") == "Accepted":
-                found[ref] = result.get("attributeValue")
-    return found
+    return {ref: await cfg.read_variable(csms, _setting(ref)) for ref in refs}
 
 
-async def write_variables(csms: HarnessCsms, values: Mapping[VarRef, str], what: str) -> None:
-    """SetVariables, each required Accepted (or RebootRequired): Part 6's Configuration State."""
-    request = [_item(r, attributeValue=v) for r, v in values.items()]
-    response = await csms.call_ok("SetVariables", {"setVariableData": request})
-    for ref in values:
-        statuses = [
-            r.get("attributeStatus") for r in response.get("setVariableResult", []) if _matches(r, ref)
-        ]
-        check_in(
-            statuses[0] if statuses else None,
-            ("Accepted", "RebootRequired"),
-            f"SetVariablesResponse attributeStatus for {_name(ref)} = {values[ref]!r} ({what})",
-        )
+def preserved(csms: HarnessCsms, refs: Iterable[VarRef]) -> contextlib.AbstractAsyncContextManager[None]:
+    """Record the variables and restore them after the case (conformance.testing.configuration)."""
+    return cfg.preserved(csms, [_setting(ref) for ref in refs])
 
 
-@contextlib.asynccontextmanager
-async def preserved(csms: HarnessCsms, refs: Iterable[VarRef]) -> AsyncIterator[None]:
-    """Record the variables' values and put back those that changed (the station is shared by the run).
-
-    When the case already failed, a failing restore must not replace its failure message."""
-    old = {r: v for r, v in (await read_variables(csms, refs)).items() if v is not None}
-    try:
-        yield
-    except BaseException:
-        with contextlib.suppress(Exception):
-            await _restore(csms, old)
-        raise
-    with step("Restore the configuration the case changed"):
-        await _restore(csms, old)
-
-
-async def _restore(csms: HarnessCsms, old: Mapping[VarRef, str]) -> None:
-    now = await read_variables(csms, old) if old else {}
-    changed = {r: v for r, v in old.items() if now.get(r) != v}
-    if changed:
-        await write_variables(csms, changed, "restoring the configuration")
-
-
-@contextlib.asynccontextmanager
-async def configured(csms: HarnessCsms, values: Mapping[VarRef, str]) -> AsyncIterator[None]:
+def configured(
+    csms: HarnessCsms, values: Mapping[VarRef, str]
+) -> contextlib.AbstractAsyncContextManager[None]:
     """Part 6 Configuration State, set through SetVariables as OCTT does, restored afterwards."""
-    async with preserved(csms, values):
-        with step("Configuration State: " + ", ".join(f"{_name(r)} = {v}" for r, v in values.items())):
-            await write_variables(csms, values, "Configuration State")
-        yield
+    return cfg.configured(csms, [_setting(ref, value) for ref, value in values.items()])
 
 
 async def _booted(csms: HarnessCsms) -> None:
@@ -925,6 +890,57 @@ async def test_TC_B_13_CS(csms: HarnessCsms, sut: Any) -> None:
 
 
 @case(
+    "TC_B_14_CS",
+    requirements=("B07.FR.01", "B07.FR.03", "B07.FR.04", "B07.FR.09", "B07.FR.10", "B07.FR.12"),
+    catches={"report-no-values-list": r"valuesList must be provided for dataType"},
+)
+async def test_TC_B_14_CS(csms: HarnessCsms, sut: Any) -> None:
+    """GetBaseReport SummaryInventory (C-56): B07.FR.01, 03, 04, 09, 10, 12.
+
+    Post-scenario: the AvailabilityState of the ChargingStation and of every EVSE is reported. The
+    connector ones ("if known and different from EVSE") and the variables of components in an abnormal
+    state are the station's to judge, so they are not required here."""
+    await _booted(csms)  # Part 6 general precondition
+    data = await _base_report(csms, "SummaryInventory")
+    with step("Post-scenario: variableCharacteristics present; AvailabilityState of station and EVSEs"):
+        _check_characteristics_present(data)
+        reported = {_report_key(item) for item in data}
+        wanted: list[ReportKey] = [("ChargingStation", None, None, "AvailabilityState", None)]
+        wanted += [
+            ("EVSE", evse_id, None, "AvailabilityState", None)
+            for evse_id in sorted({e for e, _c in states.connectors_of(sut)})
+        ]
+        missing = [_key_name(key) for key in wanted if key not in reported]
+        check(not missing, f"SummaryInventory report (B07.FR.09) lacks {missing}")
+
+
+@case(
+    "TC_B_15_CS",
+    requirements=("B07.FR.02",),
+    # Not applicable to the default built-in station (it has SummaryInventory): tests/cs_b proves it.
+    catches={"summary-unsupported-accepted": r"GetBaseReportResponse\.status: expected 'NotSupported'"},
+)
+async def test_TC_B_15_CS(csms: HarnessCsms, sut: Any) -> None:
+    """GetBaseReport SummaryInventory at a station without it (NOT C-56): NotSupported (B07.FR.02), and
+    no NotifyReportRequest follows."""
+    await _booted(csms)  # Part 6 general precondition
+    request_id = next(_request_ids)
+    with step(f"1-2: the OCTT sends GetBaseReportRequest SummaryInventory, requestId {request_id}"):
+        response = await csms.call_ok(
+            "GetBaseReport", {"requestId": request_id, "reportBase": "SummaryInventory"}
+        )
+        check_equal(response.get("status"), "NotSupported", "GetBaseReportResponse.status")
+        if "statusInfo" in response:
+            check_equal(
+                response["statusInfo"].get("reasonCode"),
+                "UnsupportedParam",
+                "GetBaseReportResponse.statusInfo.reasonCode (absent or UnsupportedParam)",
+            )
+    with step("The OCTT waits to make sure the station sends no NotifyReportRequest"):
+        await csms.expect_no_message(sut.timeouts.no_message, action="NotifyReport")
+
+
+@case(
     "TC_B_53_CS",
     requirements=("B07.FR.01", "B07.FR.08"),
     catches={"report-no-values-list": r"valuesList must be provided for dataType"},
@@ -1000,35 +1016,523 @@ async def test_TC_B_22_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     tx = states.CsTransaction(csms, sut, actions)
     await tx.prepare()
     await tx.energy_transfer_started()
-    with step("1-2: the OCTT sends ResetRequest Immediate; the station answers Accepted"):
-        response = await csms.call_ok("Reset", {"type": "Immediate"})
-        check_equal(response.get("status"), "Accepted", "ResetResponse.status")
-    with step("3-4: the station sends TransactionEventRequest Ended"):
-        ended = await csms.expect(
-            "TransactionEvent",
-            where=lambda p: p.get("transactionInfo", {}).get("transactionId") == tx.transaction_id,
-            what="the TransactionEventRequest ending the transaction for the reset",
-        )
-        payload, info = ended.payload, ended.payload.get("transactionInfo", {})
-        check_equal(payload.get("eventType"), "Ended", "TransactionEventRequest.eventType (step 3)")
-        check_equal(
-            payload.get("triggerReason"), "ResetCommand", "TransactionEventRequest.triggerReason (step 3)"
-        )
-        check_equal(info.get("chargingState"), "EVConnected", "transactionInfo.chargingState (step 3)")
-        check_equal(info.get("stoppedReason"), "ImmediateReset", "transactionInfo.stoppedReason (step 3)")
-        check("idToken" not in payload, "TransactionEventRequest.idToken must be omitted (step 3)")
-    with step("5-6: the station reboots and sends BootNotificationRequest RemoteReset; the OCTT accepts it"):
+    async with _transaction_cleanup(csms, sut, actions, tx, station_reset=True), _boot_held(csms):
+        with step("1-2: the OCTT sends ResetRequest Immediate; the station answers Accepted"):
+            response = await csms.call_ok("Reset", {"type": "Immediate"})
+            check_equal(response.get("status"), "Accepted", "ResetResponse.status")
+        with step("3-4: the station sends TransactionEventRequest Ended"):
+            ended = await csms.expect(
+                "TransactionEvent",
+                where=lambda p: p.get("transactionInfo", {}).get("transactionId") == tx.transaction_id,
+                what="the TransactionEventRequest ending the transaction for the reset",
+            )
+            tx.ended = True
+            payload, info = ended.payload, ended.payload.get("transactionInfo", {})
+            check_equal(payload.get("eventType"), "Ended", "TransactionEventRequest.eventType (step 3)")
+            check_equal(
+                payload.get("triggerReason"),
+                "ResetCommand",
+                "TransactionEventRequest.triggerReason (step 3)",
+            )
+            check_equal(info.get("chargingState"), "EVConnected", "transactionInfo.chargingState (step 3)")
+            check_equal(info.get("stoppedReason"), "ImmediateReset", "transactionInfo.stoppedReason (step 3)")
+            check("idToken" not in payload, "TransactionEventRequest.idToken must be omitted (step 3)")
+        await _boot_after_reset(csms, sut, "5-6", "RemoteReset")
+        await _connectors_after_boot(csms, sut, "7-8", (tx.evse_id, tx.connector_id), "Occupied")
+
+
+@contextlib.asynccontextmanager
+async def _boot_held(csms: HarnessCsms) -> AsyncIterator[None]:
+    """Hold the station's BootNotification so what it sent before the reboot can be told apart from
+    what it sends after (it sends nothing else until its boot is answered); always answered at the end."""
+    csms.hold("BootNotification")
+    try:
+        yield
+    finally:
+        csms.release("BootNotification")
+        for received in csms.history("BootNotification"):
+            if not received.answered:
+                with contextlib.suppress(Exception):
+                    await received.reply(_boot_response("Accepted", HEARTBEAT_INTERVAL))
+
+
+async def _boot_after_reset(csms: HarnessCsms, sut: Any, label: str, reason: str) -> None:
+    """The station reboots: BootNotificationRequest (held, see `_boot_held`) with `reason`, Accepted."""
+    with step(f"{label}: the station reboots and sends BootNotificationRequest; the OCTT accepts it"):
         boot = await csms.expect("BootNotification", timeout=max(csms.timeout * 2, sut.timeouts.connect))
-        check_equal(boot.payload.get("reason"), "RemoteReset", "BootNotificationRequest.reason (step 5)")
-    plugged = (tx.evse_id, tx.connector_id)
+        csms.discard_inbox()  # what it sent before the reboot must not count as a report after it
+        await boot.reply(_boot_response("Accepted", HEARTBEAT_INTERVAL))
+        check_equal(boot.payload.get("reason"), reason, f"BootNotificationRequest.reason ({label})")
+
+
+async def _connectors_after_boot(
+    csms: HarnessCsms, sut: Any, label: str, configured: tuple[int, int], status: str
+) -> None:
+    """<Configured connectorId> reported as `status`, every other connector as Available."""
     await states.cs_connectors_reported(
-        csms, sut, "Occupied", label="7-8 (configured connector)", only=plugged
+        csms, sut, status, label=f"{label} (configured connector)", only=configured
     )
     for other in states.connectors_of(sut):
-        if other != plugged:
+        if other != configured:
             await states.cs_connectors_reported(
-                csms, sut, "Available", label="7-8 (other connector)", only=other
+                csms, sut, "Available", label=f"{label} (other connector)", only=other
             )
-    with step("Cleanup: manual action, disconnect the EV (Part 6 general precondition for the next case)"):
-        await actions.perform("unplug", {"evse_id": tx.evse_id, "connector_id": tx.connector_id})
-        await states.cs_connectors_reported(csms, sut, "Available", label="Cleanup", only=plugged)
+
+
+async def _unplug_if_connected(csms: HarnessCsms, sut: Any, actions: Any, tx: states.CsTransaction) -> None:
+    """Cleanup (Part 6 general precondition for the next case): no EV connected."""
+    if tx.ev_connected and csms.connected:
+        with step("Cleanup: manual action, disconnect the EV"):
+            await actions.perform("unplug", {"evse_id": tx.evse_id, "connector_id": tx.connector_id})
+            tx.ev_connected = False
+            await states.cs_connectors_reported(
+                csms, sut, "Available", label="Cleanup", only=(tx.evse_id, tx.connector_id)
+            )
+
+
+@contextlib.asynccontextmanager
+async def _transaction_cleanup(
+    csms: HarnessCsms, sut: Any, actions: Any, tx: states.CsTransaction, *, station_reset: bool
+) -> AsyncIterator[None]:
+    """Leave the station idle for the next case: EV disconnected; when the case failed half-way, also
+    the transaction's end and (`station_reset`) the reboot a reset still pending then causes."""
+    boots = len(csms.history("BootNotification"))
+    try:
+        yield
+    except BaseException:
+        with contextlib.suppress(Exception):
+            await _unplug_if_connected(csms, sut, actions, tx)
+            if tx.started and not tx.ended:
+                await csms.expect(
+                    "TransactionEvent",
+                    where=lambda p: (
+                        p.get("eventType") == "Ended"
+                        and p.get("transactionInfo", {}).get("transactionId") == tx.transaction_id
+                    ),
+                )
+            if station_reset and len(csms.history("BootNotification")) == boots:
+                await csms.expect("BootNotification", timeout=csms.timeout * 2)
+                await csms.expect("SecurityEventNotification")  # the boot sequence is over
+        raise
+    await _unplug_if_connected(csms, sut, actions, tx)
+
+
+async def _until_ended(csms: HarnessCsms, actions: Any, tx: states.CsTransaction, parking_step: str) -> str:
+    """Steps "StopAuthorized, EVConnectedPostSession, EVDisconnected, ParkingBayUnoccupied", each only
+    while the transaction has not ended (Part 6's notes: which one ends it depends on TxStopPoint).
+    Returns the name of the state that ended it."""
+    await tx.stop_authorized()
+    if tx.ended:
+        return "StopAuthorized"
+    await tx.ev_connected_post_session()
+    if tx.ended:
+        return "EVConnectedPostSession"
+    await tx.ev_disconnected()
+    if tx.ended:
+        return "EVDisconnected"
+    with step(f"{parking_step}: ParkingBayUnoccupied, manual action: the EV leaves the parking bay"):
+        await actions.perform("parking_bay_unoccupied", {"evse_id": tx.evse_id})
+        received = await csms.expect(
+            "TransactionEvent",
+            where=lambda p: p.get("transactionInfo", {}).get("transactionId") == tx.transaction_id,
+            what="the TransactionEventRequest for the EV leaving the parking bay",
+        )
+        check_equal(received.payload.get("eventType"), "Ended", "eventType (ParkingBayUnoccupied)")
+        check_equal(
+            received.payload.get("triggerReason"), "EVDeparted", "triggerReason (ParkingBayUnoccupied)"
+        )
+        tx.ended = True
+    return "ParkingBayUnoccupied"
+
+
+@case(
+    "TC_B_21_CS",
+    requirements=("B12.FR.01", "B12.FR.03"),
+    catches={
+        "reset-onidle-not-scheduled": r"ResetResponse\.status \(step 2\): expected 'Scheduled'",
+        "scheduled-reset-reason-remote": r"reason \(7-8\): expected 'ScheduledReset'",
+    },
+    actions=("plug_in", "present_id_token"),
+)
+async def test_TC_B_21_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
+    """Reset OnIdle during a transaction: B12.FR.01 (Scheduled), B12.FR.03 (reboot once it has ended).
+
+    Ambiguity (TC_B_21_CS notes on steps 4-6): they name TxStartPoint, but which state ends the
+    transaction is decided by TxStopPoint (as TC_B_41_CS says); read as "run the states in order until
+    the transaction has ended"."""
+    await _booted(csms)  # Part 6 general precondition
+    tx = states.CsTransaction(csms, sut, actions)
+    await tx.prepare()
+    await tx.energy_transfer_started()
+    async with _transaction_cleanup(csms, sut, actions, tx, station_reset=True), _boot_held(csms):
+        with step("1-2: the OCTT sends ResetRequest OnIdle; the station answers Scheduled"):
+            response = await csms.call_ok("Reset", {"type": "OnIdle"})
+            check_equal(response.get("status"), "Scheduled", "ResetResponse.status (step 2)")
+        await _until_ended(csms, actions, tx, "6")
+        await _boot_after_reset(csms, sut, "7-8", "ScheduledReset")
+        # Tool validation step 9: Occupied when the transaction ended with the EV still connected.
+        status = "Occupied" if tx.ev_connected else "Available"
+        await _connectors_after_boot(csms, sut, "9-10", (tx.evse_id, tx.connector_id), status)
+        with step("11-12: the station sends SecurityEventNotificationRequest"):
+            event = await csms.expect("SecurityEventNotification")
+            check_in(
+                event.payload.get("type"),
+                ("StartupOfTheDevice", "ResetOrReboot"),
+                "SecurityEventNotificationRequest.type (step 11)",
+            )
+
+
+async def _change_availability(
+    csms: HarnessCsms, status: str, evse_id: int, connector_id: int, label: str
+) -> None:
+    with step(f"{label}: the OCTT sends ChangeAvailabilityRequest {status} for EVSE {evse_id} connector"):
+        response = await csms.call_ok(
+            "ChangeAvailability",
+            {"operationalStatus": status, "evse": {"id": evse_id, "connectorId": connector_id}},
+        )
+        check_equal(response.get("status"), "Accepted", f"ChangeAvailabilityResponse.status ({label})")
+
+
+@case(
+    "TC_B_23_CS",
+    requirements=("B11.FR.01", "B11.FR.02", "B11.FR.03", "B11.FR.04", "B01.FR.03"),
+    catches={"availability-not-persistent": r"a report of connector\(s\) \[\(1, 1\)\] as Unavailable"},
+)
+async def test_TC_B_23_CS(csms: HarnessCsms, sut: Any) -> None:
+    """Reset OnIdle, the configured connector Unavailable: the state persists the reboot (B11.FR.01-04)."""
+    await _booted(csms)  # Part 6 general precondition
+    evse_id, connector_id = states.first_connector(sut)
+    try:
+        await _change_availability(csms, "Inoperative", evse_id, connector_id, "Memory State Unavailable")
+        await states.cs_connectors_reported(
+            csms, sut, "Unavailable", label="Memory State Unavailable", only=(evse_id, connector_id)
+        )
+        async with _boot_held(csms):
+            with step("1-2: the OCTT sends ResetRequest OnIdle; the station answers Accepted"):
+                response = await csms.call_ok("Reset", {"type": "OnIdle"})
+                check_equal(response.get("status"), "Accepted", "ResetResponse.status (step 2)")
+            await _boot_after_reset(csms, sut, "3-4", "RemoteReset")
+            await _connectors_after_boot(csms, sut, "5-6", (evse_id, connector_id), "Unavailable")
+    finally:
+        if csms.connected:
+            with step("Cleanup: the connector back to Operative (Part 6 general precondition)"):
+                await _change_availability(csms, "Operative", evse_id, connector_id, "Cleanup")
+                await states.cs_connectors_reported(
+                    csms, sut, "Available", label="Cleanup", only=(evse_id, connector_id)
+                )
+
+
+# ------------------------------------------------------------------ B11/B12: reset of one EVSE (C-13)
+@case(
+    "TC_B_25_CS",
+    requirements=("B11.FR.01", "B11.FR.08", "B11.FR.10"),
+    catches={"reset-evse-rejected": r"ResetResponse\.status \(step 2\): expected 'Accepted'"},
+)
+async def test_TC_B_25_CS(csms: HarnessCsms, sut: Any) -> None:
+    """Reset OnIdle of <Configured evseId>, no transaction: Accepted (B11.FR.08)."""
+    await _booted(csms)  # Part 6 general precondition
+    evse_id, _connector_id = states.first_connector(sut)
+    with step(f"1-2: the OCTT sends ResetRequest OnIdle, evseId {evse_id}; the station answers Accepted"):
+        response = await csms.call_ok("Reset", {"type": "OnIdle", "evseId": evse_id})
+        check_equal(response.get("status"), "Accepted", "ResetResponse.status (step 2)")
+
+
+@case(
+    "TC_B_26_CS",
+    requirements=("B12.FR.01", "B12.FR.07"),
+    catches={"reset-onidle-not-scheduled": r"ResetResponse\.status \(step 2\): expected 'Scheduled'"},
+    actions=("plug_in", "present_id_token"),
+)
+async def test_TC_B_26_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
+    """Reset OnIdle of <Configured evseId> during a transaction: Scheduled (B12.FR.07), then the
+    transaction ends through the reusable states as usual."""
+    await _booted(csms)  # Part 6 general precondition
+    tx = states.CsTransaction(csms, sut, actions)
+    await tx.prepare()
+    await tx.energy_transfer_started()
+    async with _transaction_cleanup(csms, sut, actions, tx, station_reset=False):
+        with step(f"1-2: the OCTT sends ResetRequest OnIdle, evseId {tx.evse_id}; the station answers"):
+            response = await csms.call_ok("Reset", {"type": "OnIdle", "evseId": tx.evse_id})
+            check_equal(response.get("status"), "Scheduled", "ResetResponse.status (step 2)")
+        await _until_ended(csms, actions, tx, "6")
+        if tx.ev_connected:
+            await tx.ev_disconnected()  # step 5 when the transaction ended before it
+
+
+@case(
+    "TC_B_27_CS",
+    requirements=("B12.FR.02", "B12.FR.08", "E07.FR.03"),
+    catches={
+        "reset-ended-still-charging": r"transactionInfo\.chargingState \(step 3\): expected 'EVConnected'",
+        "reset-evse-rejected": r"ResetResponse\.status \(step 2\): expected 'Accepted'",
+    },
+    actions=("plug_in", "present_id_token"),
+)
+async def test_TC_B_27_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
+    """Reset Immediate of <Configured evseId> during a transaction: Accepted, the transaction Ended
+    with ResetCommand / ImmediateReset, EVConnected (B12.FR.02, B12.FR.08, E07.FR.03)."""
+    await _booted(csms)  # Part 6 general precondition
+    tx = states.CsTransaction(csms, sut, actions)
+    await tx.prepare()
+    await tx.energy_transfer_started()
+    async with _transaction_cleanup(csms, sut, actions, tx, station_reset=False):
+        with step(f"1-2: the OCTT sends ResetRequest Immediate, evseId {tx.evse_id}; Accepted"):
+            response = await csms.call_ok("Reset", {"type": "Immediate", "evseId": tx.evse_id})
+            check_equal(response.get("status"), "Accepted", "ResetResponse.status (step 2)")
+        with step("3-4: the station sends TransactionEventRequest Ended"):
+            ended = await csms.expect(
+                "TransactionEvent",
+                where=lambda p: p.get("transactionInfo", {}).get("transactionId") == tx.transaction_id,
+                what="the TransactionEventRequest ending the transaction for the EVSE reset",
+            )
+            payload, info = ended.payload, ended.payload.get("transactionInfo", {})
+            check_equal(payload.get("eventType"), "Ended", "TransactionEventRequest.eventType (step 3)")
+            check_equal(
+                payload.get("triggerReason"), "ResetCommand", "TransactionEventRequest.triggerReason (step 3)"
+            )
+            check_equal(info.get("chargingState"), "EVConnected", "transactionInfo.chargingState (step 3)")
+            check_equal(info.get("stoppedReason"), "ImmediateReset", "transactionInfo.stoppedReason (step 3)")
+            tx.ended = True
+
+
+@case(
+    "TC_B_28_CS",
+    requirements=("B11.FR.01", "B11.FR.09", "B12.FR.01", "B12.FR.09"),
+    # Not applicable to the default built-in station (C-13): tests/cs_b proves it.
+    catches={"evse-reset-unsupported-accepted": r"ResetResponse\.status \(step 2\): expected 'Rejected'"},
+)
+async def test_TC_B_28_CS(csms: HarnessCsms, sut: Any) -> None:
+    """Reset OnIdle of <Configured evseId> at a station that cannot reset one EVSE (NOT C-13): Rejected."""
+    await _booted(csms)  # Part 6 general precondition
+    evse_id, _connector_id = states.first_connector(sut)
+    with step(f"1-2: the OCTT sends ResetRequest OnIdle, evseId {evse_id}; the station answers Rejected"):
+        response = await csms.call_ok("Reset", {"type": "OnIdle", "evseId": evse_id})
+        check_equal(response.get("status"), "Rejected", "ResetResponse.status (step 2)")
+
+
+@case(
+    "TC_B_29_CS",
+    requirements=("B12.FR.01", "B12.FR.09"),
+    # Not applicable to the default built-in station (C-13): tests/cs_b proves it.
+    catches={"evse-reset-unsupported-accepted": r"ResetResponse\.status \(step 2\): expected 'Rejected'"},
+    actions=("plug_in", "present_id_token"),
+)
+async def test_TC_B_29_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
+    """Reset OnIdle of <Configured evseId> during a transaction, no reset of one EVSE (NOT C-13):
+    Rejected (B12.FR.09). The transaction is ended afterwards as cleanup (Part 6 lists no more steps)."""
+    await _booted(csms)  # Part 6 general precondition
+    tx = states.CsTransaction(csms, sut, actions)
+    await tx.prepare()
+    await tx.energy_transfer_started()
+    async with _transaction_cleanup(csms, sut, actions, tx, station_reset=False):
+        with step(f"1-2: the OCTT sends ResetRequest OnIdle, evseId {tx.evse_id}; the station answers"):
+            response = await csms.call_ok("Reset", {"type": "OnIdle", "evseId": tx.evse_id})
+            check_equal(response.get("status"), "Rejected", "ResetResponse.status (step 2)")
+        with step("Cleanup: end the transaction (StopAuthorized) for the next case"):
+            await _until_ended(csms, actions, tx, "cleanup")
+
+
+# ------------------------------------------------------------------ B04: states after an offline period
+def _offline_settings(threshold: int, wait_minimum: int) -> list[Setting]:
+    """TC_B_51/52_CS Configuration State."""
+    return [
+        setting("OCPPCommCtrlr.OfflineThreshold", threshold),
+        setting("OCPPCommCtrlr.RetryBackOffWaitMinimum", wait_minimum),
+        setting("OCPPCommCtrlr.RetryBackOffRandomRange", 0),
+    ]
+
+
+@contextlib.asynccontextmanager
+async def _back_online(csms: HarnessCsms, reconnect_within: float) -> AsyncIterator[None]:
+    """Whatever happens in the body, end with the harness online and the station reconnected (the
+    configuration is restored over that connection, and the next case needs it)."""
+    try:
+        yield
+    finally:
+        if csms.offline:
+            csms.go_online()
+        if not csms.connected:
+            with contextlib.suppress(Exception):
+                await csms.wait_reconnect(timeout=reconnect_within)
+
+
+async def _offline_plug_in(
+    csms: HarnessCsms, sut: Any, actions: Any, threshold: int, wait_minimum: int, *, exceed: bool
+) -> tuple[int, int]:
+    """Steps 1-3 of TC_B_51/52_CS; returns the configured connector (now Occupied)."""
+    evse_id, connector_id = states.first_connector(sut)
+    with step("1: the OCTT closes the WebSocket connection and does not accept a reconnect"):
+        closed_at = time.monotonic()
+        await csms.go_offline()
+        csms.discard_inbox()  # reports from before the offline period do not count at step 4
+    with step("2: manual action, connect the EV and EVSE"):
+        await actions.perform("plug_in", {"evse_id": evse_id, "connector_id": connector_id})
+    accept_after = threshold - (time.monotonic() - closed_at) if exceed else 0.0
+    label = "after the OfflineThreshold has been exceeded" if exceed else "(within the OfflineThreshold)"
+    with step(f"3: the OCTT accepts the station's reconnection attempt {label}"):
+        # Part 6: attempts before the threshold are refused; the station's back-off (RetryBackOffWait-
+        # Minimum) makes its first attempt come after it anyway, so this is not a wait of the harness.
+        handle = asyncio.get_running_loop().call_later(max(0.0, accept_after), csms.go_online)
+        try:
+            await csms.wait_connected(timeout=wait_minimum + threshold + csms.timeout * 2)
+        finally:
+            handle.cancel()
+    return evse_id, connector_id
+
+
+async def _offline_case(csms: HarnessCsms, sut: Any, actions: Any, threshold: int, wait_minimum: int) -> None:
+    """TC_B_51_CS (threshold exceeded: every connector reported) / TC_B_52_CS (only the changed one)."""
+    await _booted(csms)  # Part 6 general precondition
+    exceed = wait_minimum > threshold
+    reconnect_within = wait_minimum + csms.timeout * 2
+    plugged: tuple[int, int] | None = None
+    try:
+        async with (
+            cfg.configured(csms, _offline_settings(threshold, wait_minimum)),
+            _back_online(csms, reconnect_within),
+        ):
+            plugged = await _offline_plug_in(csms, sut, actions, threshold, wait_minimum, exceed=exceed)
+            if exceed:
+                await _connectors_after_boot(csms, sut, "4-5", plugged, "Occupied")
+            else:
+                await states.cs_connectors_reported(
+                    csms, sut, "Occupied", label="4-5 (configured connector)", only=plugged
+                )
+    finally:
+        if plugged is not None and csms.connected:
+            with step("Cleanup: manual action, disconnect the EV"):
+                await actions.perform("unplug", {"evse_id": plugged[0], "connector_id": plugged[1]})
+                await states.cs_connectors_reported(csms, sut, "Available", label="Cleanup", only=plugged)
+
+
+@case(
+    "TC_B_51_CS",
+    requirements=("B04.FR.01",),
+    catches={"offline-change-unreported": r"a report of connector\(s\) \[\(1, 1\)\] as Occupied"},
+    actions=("plug_in", "unplug"),
+)
+async def test_TC_B_51_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
+    """Offline longer than OCPPCommCtrlr.OfflineThreshold: every connector reported (B04.FR.01).
+
+    <Configured offlineThreshold> 1 s, RetryBackOffWaitMinimum 3 s (threshold + 2): the run stays short.
+    With one connector the case equals TC_B_52_CS (Part 6 prerequisite)."""
+    await _offline_case(csms, sut, actions, threshold=1, wait_minimum=3)
+
+
+@case(
+    "TC_B_52_CS",
+    requirements=("B04.FR.02",),
+    catches={"offline-change-unreported": r"a report of connector\(s\) \[\(1, 1\)\] as Occupied"},
+    actions=("plug_in", "unplug"),
+)
+async def test_TC_B_52_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
+    """Offline shorter than OCPPCommCtrlr.OfflineThreshold: the changed connector reported (B04.FR.02).
+
+    <Configured offlineThreshold> 3 s, RetryBackOffWaitMinimum 1 s (threshold - 2)."""
+    await _offline_case(csms, sut, actions, threshold=3, wait_minimum=1)
+
+
+# ------------------------------------------------------------------ Part 4 5.3: reconnect back-off
+# How late the harness may notice an event (event-loop wake-up): subtracted from measured gaps only,
+# so a station that reconnects too early is still caught (TC_B_57_CS waits are whole seconds).
+_NOTICE_SLACK = 0.1
+
+
+@case(
+    "TC_B_57_CS",
+    requirements=("Part 4 5.3",),
+    catches={"reconnect-backoff-not-doubled": r"step 7: the reconnection came after"},
+)
+async def test_TC_B_57_CS(csms: HarnessCsms, sut: Any) -> None:
+    """Reconnect back-off after a connection loss (Part 4 section 5.3): RetryBackOffWaitMinimum, then
+    doubled after a failed attempt.
+
+    <Configured RetryBackOffWaitMinimum> 1 s. Ambiguity (step 7 "at least 2 times the reconnection time
+    from step 5"): read as twice the back-off the station waited at step 5, i.e. the configured
+    minimum; the measured step-5 time also holds network and detection delays, which double nothing."""
+    await _booted(csms)  # Part 6 general precondition
+    minimum = 1
+    settings = [
+        setting("OCPPCommCtrlr.RetryBackOffRepeatTimes", 2),
+        setting("OCPPCommCtrlr.RetryBackOffRandomRange", 0),
+        setting("OCPPCommCtrlr.RetryBackOffWaitMinimum", minimum),
+    ]
+    within = 4 * minimum + csms.timeout * 2
+    async with cfg.configured(csms, settings), _back_online(csms, within):
+        with step("1: the OCTT closes the WebSocket connection"):
+            closed_at = time.monotonic()
+            await csms.go_offline()
+            csms.go_online()  # closed, but the next attempt is accepted
+        with step(f"2-3: the station reconnects after at least {minimum} s; the OCTT accepts"):
+            await csms.wait_reconnect(timeout=within)
+            waited = time.monotonic() - closed_at
+            check(
+                waited >= minimum,
+                f"step 2: the reconnection came after {waited:.2f} s, before RetryBackOffWaitMinimum"
+                f" ({minimum} s)",
+            )
+        with step("4: the OCTT closes the WebSocket connection (and refuses the next attempt)"):
+            closed_at = time.monotonic()
+            await csms.go_offline()
+        with step(f"5-6: the station tries to reconnect after at least {minimum} s; the OCTT refuses"):
+            await csms.wait_refused(timeout=within)
+            refused_at = time.monotonic()
+            waited = refused_at - closed_at
+            check(
+                waited >= minimum,
+                f"step 5: the reconnection attempt came after {waited:.2f} s, before"
+                f" RetryBackOffWaitMinimum ({minimum} s)",
+            )
+            csms.go_online()
+        with step(f"7-8: the station reconnects after at least {2 * minimum} s; the OCTT accepts"):
+            await csms.wait_reconnect(timeout=within)
+            waited = time.monotonic() - refused_at
+            check(
+                waited >= 2 * minimum - _NOTICE_SLACK,
+                f"step 7: the reconnection came after {waited:.2f} s, less than twice the back-off of"
+                f" step 5 ({2 * minimum} s): the back-off must double after a failed attempt",
+            )
+
+
+@case(
+    "TC_B_41_CS",
+    requirements=("B12.FR.01", "B12.FR.03", "E07.FR.03"),
+    # Its own mutant only: the default built-in station (one EVSE) does not run it, so a mutant shared
+    # with TC_B_21_CS would have tests/test_meta_mutants.py see it skipped; tests/cs_b proves it.
+    catches={"reset-onidle-reboots-early": r"rebooted before its last transaction"},
+    actions=("plug_in", "present_id_token", "unplug"),
+)
+async def test_TC_B_41_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
+    """Reset OnIdle with transactions on EVSE 1 and EVSE 2 (HFS-8 > 1): Scheduled, the reboot only after
+    both have ended (B12.FR.01, B12.FR.03), boot reason ScheduledReset.
+
+    Each EVSE's transaction is started and ended with the valid idToken on that EVSE; the case runs
+    against a station description with two EVSEs (the built-in station has one)."""
+    await _booted(csms)  # Part 6 general precondition
+    first = states.CsTransaction(csms, sut, actions, evse_id=1, connector_id=1)
+    second = states.CsTransaction(csms, sut, actions, evse_id=2, connector_id=1)
+    for tx in (first, second):
+        await tx.prepare()
+        await tx.energy_transfer_started()
+    async with (
+        _transaction_cleanup(csms, sut, actions, first, station_reset=False),
+        _transaction_cleanup(csms, sut, actions, second, station_reset=True),
+        _boot_held(csms),
+    ):
+        boots = len(csms.history("BootNotification"))
+        with step("1-2: the OCTT sends ResetRequest OnIdle; the station answers Scheduled"):
+            response = await csms.call_ok("Reset", {"type": "OnIdle"})
+            check_equal(response.get("status"), "Scheduled", "ResetResponse.status (step 2)")
+        # Steps 3-6, EVSE 1: all four states (the EV leaves); the other transaction keeps the reset waiting.
+        await _until_ended(csms, actions, first, "6")
+        if first.ev_connected:
+            await first.ev_disconnected()
+        with step("3-6: no reboot while the transaction on EVSE 2 is ongoing (B12.FR.03)"):
+            check(
+                len(csms.history("BootNotification")) == boots and csms.connected,
+                "the station rebooted before its last transaction (EVSE 2) had ended (B12.FR.03)",
+            )
+        await _until_ended(csms, actions, second, "10")  # steps 7-10, per TxStopPoint (Part 6 notes)
+        await _boot_after_reset(csms, sut, "11-12", "ScheduledReset")
+        status = "Occupied" if second.ev_connected else "Available"
+        await _connectors_after_boot(csms, sut, "13-14", (second.evse_id, second.connector_id), status)

@@ -13,18 +13,36 @@ Readings of Part 6 where it is ambiguous (as a certification lab would):
   (still before the main scenario), so the state's TransactionEvents cannot interleave with clock-aligned
   ones, whose phase the harness cannot choose.
 - TC_J_07_CS: the optional Reusable State ParkingBayOccupied (Table 426) is not executed.
+- TC_J_04_CS / TC_J_11_CS: a "valid public key" is PEM, or DER (SubjectPublicKeyInfo) in base64 or hex;
+  with PublicKeyWithSignedMeterValue OncePerTransaction the Ended event's readings may carry "" (the key
+  went with an earlier reading). TC_J_04_CS checks the clock-aligned readings (AlignedDataCtrlr.SignReadings);
+  SampledDataCtrlr.TxEndedMeasurands is emptied as in TC_J_03_CS.
+- TC_J_06_CS: "no message to report Meter Values while the transaction was active" is read as no
+  clock-aligned values (a MeterValuesRequest, or a TransactionEventRequest with Sample.Clock readings or
+  triggerReason MeterValueClock): the Transaction.Begin / End and Sample.Periodic readings belong to
+  SampledDataCtrlr, which the case does not configure. The interval + 5 s wait runs on the station's clock
+  (advance_clock) where the driver has it. Steps 1 and 7 take two messages each, for the interval check.
+- TC_J_08_CS: "the first TransactionEventRequest containing evse, sent during EVConnectedPreSession" is
+  the first event naming the EVSE, whenever sent: a station that assigns the EVSE at authorization names
+  it in the Started event, which must then carry the Transaction.Begin readings.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import itertools
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
+from cryptography.hazmat.primitives import serialization
+
+from conformance.errors import SutTimeout
 from conformance.session.endpoints import HarnessCsms
 from conformance.session.states import CsTransaction
-from conformance.testing import case, check, check_equal, step
-from testcases.cs._fgjp_support import Setting, configured, finish_transaction, station_ready
+from conformance.testing import Setting, case, check, check_equal, configured, read_variable, step
+from testcases.cs._fgjp_support import finish_transaction, station_ready
 
 INTERVAL = 1  # seconds: <Configured clock-aligned / sampled Meter Values interval>
 MESSAGES = 3  # OCTT ends the periodic cases after three meter-value messages
@@ -76,6 +94,58 @@ def _check_intervals(stamps: list[str], interval: float, tolerance: float, what:
             f"{what}: timestamps {later - earlier:.3f} s apart where the configured interval is"
             f" {interval:g} s (tolerance {allowed:g} s)",
         )
+
+
+# OCPPCommCtrlr.PublicKeyWithSignedMeterValue: when a signed meter value carries its public key.
+PUBLIC_KEY_MODE = Setting("OCPPCommCtrlr", "PublicKeyWithSignedMeterValue", "")
+
+
+def _valid_public_key(text: str) -> bool:
+    """A public key the way a station can send it: PEM, or DER (SubjectPublicKeyInfo) in base64 or hex."""
+    if text.lstrip().startswith("-----BEGIN"):
+        candidates = [("pem", text.encode())]
+    else:
+        candidates = []
+        for decode in (lambda t: base64.b64decode(t, validate=True), bytes.fromhex):
+            try:
+                candidates.append(("der", decode(text.strip())))
+            except (binascii.Error, ValueError):
+                continue
+    for kind, data in candidates:
+        try:
+            if kind == "pem":
+                serialization.load_pem_public_key(data)
+            else:
+                serialization.load_der_public_key(data)
+        except (ValueError, TypeError):
+            continue
+        return True
+    return False
+
+
+def _check_signed(meter_values: list[dict[str, Any]], key_mode: str | None, what: str) -> None:
+    """Post-scenario (TC_J_04_CS, TC_J_11_CS): every sampledValue has a signedMeterValue whose publicKey is
+    "" or a valid public key, as OCPPCommCtrlr.PublicKeyWithSignedMeterValue says (Never: "",
+    EveryMeterValue: a key in each; OncePerTransaction: the key may have gone with an earlier reading)."""
+    for index, meter_value in enumerate(meter_values):
+        for number, sampled in enumerate(meter_value.get("sampledValue", [])):
+            where = f"{what}: meterValue[{index}].sampledValue[{number}]"
+            signed = sampled.get("signedMeterValue")
+            check(
+                isinstance(signed, dict),
+                f"{where}.signedMeterValue is omitted where SignReadings is true (J01.FR.21 / J02.FR.21)",
+            )
+            key = str(signed.get("publicKey", ""))
+            if key_mode == "Never":
+                check_equal(
+                    key, "", f"{where}.signedMeterValue.publicKey (PublicKeyWithSignedMeterValue Never)"
+                )
+            elif key or key_mode == "EveryMeterValue":
+                check(
+                    _valid_public_key(key),
+                    f"{where}.signedMeterValue.publicKey is not a valid public key (PEM, or DER in base64"
+                    f" / hex); PublicKeyWithSignedMeterValue is {key_mode}",
+                )
 
 
 # ---------------------------------------------------------------------------------------- J01
@@ -135,8 +205,8 @@ async def test_TC_J_02_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     await tx.prepare()
     settings = (
         Setting("AlignedDataCtrlr", "Interval", str(INTERVAL)),
-        Setting("AlignedDataCtrlr", "SendDuringIdle", "false", optional=True),
-        Setting("AlignedDataCtrlr", "RegisterValuesWithoutPhases", "false", optional=True),
+        Setting("AlignedDataCtrlr", "SendDuringIdle", "false", only_if_writable=True),
+        Setting("AlignedDataCtrlr", "RegisterValuesWithoutPhases", "false", only_if_writable=True),
     )
     try:
         await tx.energy_transfer_started()
@@ -186,7 +256,7 @@ async def test_TC_J_07_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     measurands = await _configured_list(csms, "SampledDataCtrlr", "TxStartedMeasurands")
     tx = CsTransaction(csms, sut, actions)
     async with configured(
-        csms, (Setting("TxCtrlr", "TxStartPoint", "EVConnected", optional=True),), label="before"
+        csms, (Setting("TxCtrlr", "TxStartPoint", "EVConnected", only_if_writable=True),), label="before"
     ):
         await tx.prepare()
         check(
@@ -291,14 +361,23 @@ async def _end_by_parking_bay_or_stop(tx: CsTransaction, actions: Any) -> dict[s
 
 
 async def _tx_ended_case(
-    csms: HarnessCsms, sut: Any, actions: Any, *, aligned: bool, settings: tuple[Setting, ...]
+    csms: HarnessCsms,
+    sut: Any,
+    actions: Any,
+    *,
+    aligned: bool,
+    settings: tuple[Setting, ...],
+    signed: bool = False,
 ) -> None:
     ctrlr = "AlignedDataCtrlr" if aligned else "SampledDataCtrlr"
     context = "Sample.Clock" if aligned else "Sample.Periodic"
     await station_ready(csms, sut)
     measurands = await _configured_list(csms, ctrlr, "TxEndedMeasurands")
     tx = CsTransaction(csms, sut, actions)
+    key_mode: str | None = None
     async with configured(csms, settings, label="before"):
+        if signed:
+            key_mode = await read_variable(csms, PUBLIC_KEY_MODE)
         await tx.prepare()
         try:
             await tx.energy_transfer_started()
@@ -320,6 +399,10 @@ async def _tx_ended_case(
             check(end, f"{what}: no meterValue with context Transaction.End")
             _check_meter_values(end, measurands, "Transaction.End", what)
         _check_intervals([m["timestamp"] for m in periodic], INTERVAL, sut.timeouts.timestamp_tolerance, what)
+    if signed:
+        with step(f"post-scenario: {what} readings carry signedMeterValue ({ctrlr}.SignReadings true)"):
+            # TC_J_04_CS: the clock-aligned readings (AlignedDataCtrlr.SignReadings); TC_J_11_CS: all of them
+            _check_signed(periodic if aligned else meter_values, key_mode, what)
 
 
 @case(
@@ -356,7 +439,7 @@ async def test_TC_J_03_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
         settings=(
             Setting("AlignedDataCtrlr", "TxEndedInterval", str(INTERVAL)),
             Setting("SampledDataCtrlr", "TxEndedMeasurands", ""),
-            Setting("AlignedDataCtrlr", "SendDuringIdle", "false", optional=True),
+            Setting("AlignedDataCtrlr", "SendDuringIdle", "false", only_if_writable=True),
         ),
     )
 
@@ -395,3 +478,224 @@ async def test_TC_J_10_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
             Setting("AlignedDataCtrlr", "TxEndedMeasurands", ""),
         ),
     )
+
+
+# ---------------------------------------------------------------------------------------- signed (C-42)
+@case(
+    "TC_J_04_CS",
+    requirements=("J01.FR.21",),
+    catches={"meter-values-unsigned": r"signedMeterValue is omitted"},
+)
+async def test_TC_J_04_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
+    """AlignedDataCtrlr.SignReadings: the Ended event's clock-aligned readings are signed (J01.FR.21)."""
+    await _tx_ended_case(
+        csms,
+        sut,
+        actions,
+        aligned=True,
+        signed=True,
+        settings=(
+            Setting("AlignedDataCtrlr", "TxEndedInterval", str(INTERVAL)),
+            Setting("SampledDataCtrlr", "TxEndedMeasurands", ""),
+            Setting("AlignedDataCtrlr", "SendDuringIdle", "false", only_if_writable=True),
+            Setting("AlignedDataCtrlr", "SignReadings", "true"),
+        ),
+    )
+
+
+@case(
+    "TC_J_11_CS",
+    requirements=("J02.FR.21",),
+    catches={"meter-values-unsigned": r"signedMeterValue is omitted"},
+)
+async def test_TC_J_11_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
+    """SampledDataCtrlr.SignReadings: the Ended event's sampled readings (Sample.Periodic and
+    Transaction.End) are signed (J02.FR.21)."""
+    await _tx_ended_case(
+        csms,
+        sut,
+        actions,
+        aligned=False,
+        signed=True,
+        settings=(
+            Setting("SampledDataCtrlr", "TxEndedInterval", str(INTERVAL)),
+            Setting("AlignedDataCtrlr", "TxEndedMeasurands", ""),
+            Setting("SampledDataCtrlr", "SignReadings", "true"),
+        ),
+    )
+
+
+# ---------------------------------------------------------------------------------------- C-28
+def _clock_aligned_since(started: datetime) -> Callable[[dict[str, Any]], bool]:
+    """A MeterValuesRequest (no eventType), or a TransactionEventRequest with clock-aligned readings, taken
+    at or after `started` (readings taken before the transaction started are the idle ones of step 1)."""
+
+    def matches(payload: dict[str, Any]) -> bool:
+        readings = payload.get("meterValue") or []
+        if "eventType" in payload:
+            aligned = payload.get("triggerReason") == "MeterValueClock" or any(
+                s.get("context") == "Sample.Clock" for m in readings for s in m.get("sampledValue", [])
+            )
+        else:
+            aligned = True
+        return aligned and any(_time(m.get("timestamp", "")) >= started for m in readings)
+
+    return matches
+
+
+def _time(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:  # schema validation reports a malformed timestamp; count it as during the transaction
+        return datetime.max.replace(tzinfo=UTC)
+
+
+async def _idle_meter_values(csms: HarnessCsms, measurands: list[str], label: str, tolerance: float) -> None:
+    """Steps 1-2 / 7-8: clock-aligned MeterValuesRequests (Sample.Clock, the AlignedDataCtrlr.Measurands),
+    and post-scenario, their timestamps AlignedDataCtrlr.Interval apart."""
+    stamps: list[str] = []
+    for n in (1, 2):
+        with step(
+            f"{label}: the station sends clock-aligned MeterValuesRequest ({n} of 2); the OCTT answers"
+        ):
+            received = await csms.expect(
+                "MeterValues", timeout=INTERVAL + csms.timeout, what=f"clock-aligned meter values ({label})"
+            )
+            meter_values: list[dict[str, Any]] = received.payload.get("meterValue") or []
+            _check_meter_values(meter_values, measurands, "Sample.Clock", f"MeterValuesRequest ({label})")
+            stamps.append(meter_values[0]["timestamp"])
+    with step(
+        f"post-scenario: the {label} MeterValuesRequest timestamps are AlignedDataCtrlr.Interval apart"
+    ):
+        _check_intervals(stamps, INTERVAL, tolerance, f"MeterValuesRequest ({label})")
+
+
+async def _no_aligned_during(csms: HarnessCsms, sut: Any, actions: Any, tx: CsTransaction) -> None:
+    """Steps 4-6: the transaction runs <Configured clock-aligned interval> + 5 s (on the station's clock
+    where the driver can advance it); no clock-aligned meter values may come meanwhile."""
+    seconds = INTERVAL + 5
+    kinds = ("MeterValues", "TransactionEvent")
+    with step(f"4-5: the transaction runs {seconds} s; no clock-aligned meter values (SendDuringIdle true)"):
+        if actions.supports("advance_clock"):
+            for _ in range(seconds // INTERVAL):
+                await actions.perform("advance_clock", {"seconds": INTERVAL})
+            window = min(1.0, sut.timeouts.no_message)
+        else:
+            window = float(seconds)
+        started = next(e for e in tx.events if e.get("eventType") == "Started")
+        where = _clock_aligned_since(_time(started.get("timestamp", "")))
+        try:
+            received = await csms.expect(kinds, where=where, timeout=window)
+        except SutTimeout:
+            return
+        check(
+            False,
+            f"post-scenario: {received.action}Request with clock-aligned meter values while the transaction"
+            " was active, where AlignedDataCtrlr.SendDuringIdle is true (TC_J_06_CS)",
+        )
+
+
+@case(
+    "TC_J_06_CS",
+    requirements=(),  # Part 6 lists none
+    catches={"aligned-sent-during-transaction": r"clock-aligned meter values while the transaction"},
+)
+async def test_TC_J_06_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
+    """AlignedDataCtrlr.SendDuringIdle true: clock-aligned meter values before and after a transaction,
+    none while it runs."""
+    await station_ready(csms, sut)
+    measurands = await _configured_list(csms, "AlignedDataCtrlr", "Measurands")
+    tolerance = sut.timeouts.timestamp_tolerance
+    tx = CsTransaction(csms, sut, actions)
+    settings = (
+        Setting("AlignedDataCtrlr", "Interval", str(INTERVAL)),
+        Setting("AlignedDataCtrlr", "SendDuringIdle", "true"),
+    )
+    async with configured(csms, settings, label="before"):
+        await tx.prepare()
+        try:
+            csms.discard_inbox()
+            await _idle_meter_values(csms, measurands, "1-2", tolerance)
+            with step("3: Reusable State EnergyTransferStarted"):
+                await tx.energy_transfer_started()
+            await _no_aligned_during(csms, sut, actions, tx)
+            await _end_by_parking_bay_or_stop(tx, actions)
+        finally:
+            await finish_transaction(csms, sut, actions, tx)
+        csms.discard_inbox()  # the readings of the transaction's time
+        await _idle_meter_values(csms, measurands, "7-8", tolerance)
+
+
+# ---------------------------------------------------------------------------------------- J02, EVSE not known
+async def _authorized_without_evse(csms: HarnessCsms, tx: CsTransaction, actions: Any) -> None:
+    """Reusable State Authorized (local) with the token presented before any EVSE is chosen: the
+    transaction starts at authorization (TxStartPoint Authorized), its EVSE not known yet."""
+    with step("Authorized: manual action, present the valid idToken (no EVSE chosen)"):
+        await actions.perform(
+            "present_id_token", {"id_token": tx.token["idToken"], "type": tx.token["type"], "evse_id": None}
+        )
+    with step("Authorized 1-4: (AuthorizeRequest,) TransactionEventRequest Started, Authorized"):
+        while True:
+            received = await csms.expect(
+                ("Authorize", "TransactionEvent"), what="the transaction event for the authorization"
+            )
+            if received.action == "TransactionEvent":
+                break
+            check_equal(
+                received.payload.get("idToken", {}).get("idToken"),
+                tx.token["idToken"],
+                "AuthorizeRequest idToken.idToken (Authorized step 1)",
+            )
+        payload = received.payload
+        check_equal(
+            payload.get("eventType"), "Started", "TransactionEventRequest.eventType (Authorized step 3)"
+        )
+        check_equal(
+            payload.get("triggerReason"), "Authorized", "TransactionEventRequest.triggerReason (step 3)"
+        )
+        tx.transaction_id = payload.get("transactionInfo", {}).get("transactionId")
+        tx.started = tx.authorized = True
+        tx.events.append(payload)
+
+
+@case(
+    "TC_J_08_CS",
+    requirements=(
+        "J02.FR.01",
+        "J02.FR.02",
+        "J02.FR.03",
+        "J02.FR.04",
+        "J02.FR.10",
+        "E01.FR.16",
+        "E01.FR.17",
+        "E03.FR.11",
+        "E04.FR.11",
+        "E05.FR.08",
+    ),
+    catches={"tx-started-no-meter": r"first TransactionEventRequest with evse: meterValue is missing"},
+)
+async def test_TC_J_08_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
+    """TxStartPoint Authorized, token presented before the EVSE is known: the first TransactionEvent that
+    names the EVSE carries the TxStartedMeasurands with context Transaction.Begin."""
+    await station_ready(csms, sut)
+    measurands = await _configured_list(csms, "SampledDataCtrlr", "TxStartedMeasurands")
+    tx = CsTransaction(csms, sut, actions)
+    async with configured(csms, (Setting("TxCtrlr", "TxStartPoint", "Authorized"),), label="before"):
+        await tx.prepare()
+        try:
+            with step("1: Reusable State EnergyTransferStarted (Authorized first, EVSE not known)"):
+                await _authorized_without_evse(csms, tx, actions)
+                await tx.energy_transfer_started()
+            with step(
+                "post-scenario: the first TransactionEventRequest naming the EVSE has Transaction.Begin"
+            ):
+                named = [e for e in tx.events if "evse" in e]
+                check(named, "no TransactionEventRequest of the transaction names its evse")
+                _check_meter_values(
+                    named[0].get("meterValue"),
+                    measurands,
+                    "Transaction.Begin",
+                    "first TransactionEventRequest with evse",
+                )
+        finally:
+            await finish_transaction(csms, sut, actions, tx)

@@ -7,6 +7,7 @@ not applicable (Part 6 prerequisites: "The CSMS supports security profile ...").
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import secrets
@@ -14,6 +15,7 @@ import ssl
 import string
 from collections.abc import Callable
 from typing import Any, Final
+from urllib.parse import urlsplit
 
 from conformance.errors import HarnessError, NotApplicable
 from conformance.ocppj.frames import Call
@@ -21,6 +23,7 @@ from conformance.session import states
 from conformance.session.endpoints import HarnessStation
 from conformance.session.states.csms import operator_done, operator_request
 from conformance.testing import case, check, step
+from conformance.transport.security import client_ssl_context
 
 # identifierString (Part 2): alphanumerics and *-_=:+|@. ; ':' is left out, Basic auth splits there.
 _IDENTIFIER_CHARS: Final = string.ascii_letters + string.digits + "*-_=+|@."
@@ -118,6 +121,111 @@ async def test_TC_A_06_CSMS(station: HarnessStation, sut: Any) -> None:
         reason = await station.try_connect()
         check(reason is None, f"the CSMS refused a TLS 1.2+ connection (A00.FR.314): {reason}")
     # Steps 9-12: BootNotification (Accepted) and the connectors' state, as Reusable State Booted.
+    await states.csms_booted(station, sut)
+
+
+# TC_A_04_CSMS step 3: the suites a CSMS must support (A00.FR.318), IANA name -> OpenSSL name.
+REQUIRED_SUITES: Final = {
+    "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256": "ECDHE-ECDSA-AES128-GCM-SHA256",
+    "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384": "ECDHE-ECDSA-AES256-GCM-SHA384",
+    "TLS_RSA_WITH_AES_128_GCM_SHA256": "AES128-GCM-SHA256",
+    "TLS_RSA_WITH_AES_256_GCM_SHA384": "AES256-GCM-SHA384",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class TlsHandshake:
+    version: str | None
+    cipher: str | None
+    certificate: bytes | None  # the server certificate, DER
+    error: str | None = None
+
+
+async def tls12_handshake(station: HarnessStation, suite: str) -> TlsHandshake:
+    """A bare TLS 1.2 handshake with the CSMS offering only `suite` (OpenSSL name), then closed."""
+    parts = urlsplit(station.csms_url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 443
+    ctx = client_ssl_context(dataclasses.replace(station.security, tls_max_version=ssl.TLSVersion.TLSv1_2))
+    try:
+        ctx.set_ciphers(suite)
+        _reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(host, port, ssl=ctx, server_hostname=host), station.connect_timeout
+        )
+    except (OSError, ssl.SSLError, TimeoutError) as exc:
+        return TlsHandshake(None, None, None, f"{type(exc).__name__}: {exc}")
+    tls = writer.get_extra_info("ssl_object")
+    result = TlsHandshake(tls.version(), tls.cipher()[0], tls.getpeercert(binary_form=True))
+    writer.close()
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(writer.wait_closed(), station.connect_timeout)
+    return result
+
+
+def certificate_problems(der: bytes, host: str) -> list[str]:
+    """TC_A_04_CSMS step 3 on the server certificate: key size, serial number, CN = the endpoint's FQDN."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
+    from cryptography.x509.oid import NameOID
+
+    cert = x509.load_der_x509_certificate(der)
+    problems = []
+    key = cert.public_key()
+    if isinstance(key, rsa.RSAPublicKey | dsa.DSAPublicKey) and key.key_size < 2048:
+        problems.append(f"its {type(key).__name__[:3]} key has {key.key_size} bits, fewer than 2048")
+    if isinstance(key, ec.EllipticCurvePublicKey) and key.key_size < 224:
+        problems.append(f"its elliptic-curve key has {key.key_size} bits, fewer than 224")
+    if not cert.serial_number:
+        problems.append("it has no serial number")
+    names = [str(a.value) for a in cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
+    if host not in names:
+        problems.append(f"its subject commonName {names or 'none'} is not the endpoint's host {host!r}")
+    return problems
+
+
+@case(
+    "TC_A_04_CSMS",
+    requirements=(
+        "A00.FR.306",
+        "A00.FR.307",
+        "A00.FR.312",
+        "A00.FR.318",
+        "A00.FR.321",
+        "A00.FR.502",
+        "A00.FR.503",
+        "A00.FR.507",
+        "A00.FR.508",
+        "A00.FR.510",
+    ),
+    catches={"tls-no-rsa-suites": r"TLS_RSA_WITH_AES_128_GCM_SHA256 .*A00\.FR\.318"},
+)
+async def test_TC_A_04_CSMS(station: HarnessStation, sut: Any) -> None:
+    """TLS, server-side certificate, valid certificate (A00): security profile 2 or 3.
+
+    The OCTT's step-3 validations are made with one bare TLS 1.2 handshake per required cipher suite
+    (each offering only that suite); the CSMS must complete all four. Part 6's "PEM format" concerns
+    the configured file: on the wire a certificate is always DER, so it is not checked here."""
+    require_profile(station, (2, 3), "TC_A_04_CSMS")
+    host = urlsplit(station.csms_url).hostname or ""
+    problems: list[str] = []
+    certificates: list[bytes] = []
+    with step("1-4: TLS handshakes, TLS 1.2, one per required cipher suite (tool validations step 3)"):
+        for iana, openssl_name in REQUIRED_SUITES.items():
+            result = await tls12_handshake(station, openssl_name)
+            if result.error is not None or result.cipher != openssl_name:
+                problems.append(
+                    f"the CSMS did not complete a TLS 1.2 handshake offering only {iana} (A00.FR.318):"
+                    f" {result.error or result.cipher}"
+                )
+                continue
+            if result.certificate is not None:
+                certificates.append(result.certificate)
+        for der in certificates:
+            problems.extend(f"server certificate: {p} (A00.FR.5xx)" for p in certificate_problems(der, host))
+        check(not problems, "; ".join(dict.fromkeys(problems)))
+    with step("5-6: the OCTT connects (TLS 1.2 or above); the CSMS upgrades the connection"):
+        reason = await station.try_connect()
+        check(reason is None, f"the CSMS refused a valid TLS connection (A00.FR.312): {reason}")
+    # Steps 7-10: BootNotification (Accepted) and the connectors' state, as Reusable State Booted.
     await states.csms_booted(station, sut)
 
 

@@ -5,6 +5,11 @@ each case lists. Every case reads the request the CSMS sent (the requestId it ch
 FirmwareStatusNotificationRequests) and, since use case L01 is the *secure* update, checks that it
 carries the configured signingCertificate and signature (the tool validation of TC_L_01_CSMS and
 TC_L_13_CSMS; for the other L01 cases it is their description's premise, read the same way).
+
+TC_L_02_CSMS / TC_L_03_CSMS (C-15): the operator asks for an installDateTime / retrieveDateTime an hour
+ahead; the tool validation "a dateTime in the future" is checked against the harness's clock when the
+request arrives. The harness's station does not wait for that time before the next status (Part 6's note
+describes the station; the CSMS cannot tell when the station's clock reached it).
 """
 
 from __future__ import annotations
@@ -69,13 +74,14 @@ def firmware_request(request_id: int, **firmware: str) -> dict[str, Any]:
 
 
 async def update_firmware(
-    station: HarnessStation, actions: Any, request_id: int, answer: str, title: str
+    station: HarnessStation, actions: Any, request_id: int, answer: str, title: str, **firmware: str
 ) -> ReceivedCall:
-    """The CSMS sends UpdateFirmwareRequest; the harness's station answers `answer`."""
+    """The CSMS sends UpdateFirmwareRequest (the operator asks for `firmware` fields beyond the defaults);
+    the harness's station answers `answer`."""
     with step(title):
         station.on("UpdateFirmware", {"status": answer})
         received, task = await states.operator_request(
-            station, actions, "UpdateFirmware", firmware_request(request_id)
+            station, actions, "UpdateFirmware", firmware_request(request_id, **firmware)
         )
         certificate, signature = signing_material()
         firmware = received.payload.get("firmware", {})
@@ -134,6 +140,25 @@ class FirmwareWalk:
         with step(f"{number + 2}-{number + 3}: the OCTT reports every connector Available"):
             await states.notify_connectors(self.station, self.sut, "Available")
         return number + 4
+
+
+def _in_an_hour() -> str:
+    t = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
+    return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
+
+
+def check_future(received: ReceivedCall, field: str, case_id: str) -> None:
+    """Tool validation step 1 of TC_L_02_CSMS / TC_L_03_CSMS: the scheduled time is in the future."""
+    value = received.payload.get("firmware", {}).get(field)
+    try:
+        when = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        when = None
+    check(
+        when is not None and when.tzinfo is not None and when > dt.datetime.now(dt.UTC),
+        f"UpdateFirmwareRequest.firmware.{field} must be a dateTime in the future ({case_id} step 1,"
+        f" C-15 scheduled firmware update), got {value!r}",
+    )
 
 
 async def _started(
@@ -314,6 +339,74 @@ async def test_TC_L_13_CSMS(station: HarnessStation, sut: Any, actions: Any) -> 
         await tx.ev_disconnected()
     number = await walk.statuses(
         10, "Downloading", "Downloaded", "SignatureVerified", "Installing", "InstallRebooting"
+    )
+    number = await walk.reboot(number)
+    await walk.status(number, "Installed")
+
+
+@case(
+    "TC_L_02_CSMS",
+    requirements=("L01.FR.01", "L01.FR.11", "L01.FR.15"),
+    catches={
+        "update-firmware-schedule-ignored": r"UpdateFirmwareRequest\.firmware\.installDateTime",
+        "firmware-boot-pending": BOOT_NOT_ACCEPTED,
+    },
+)
+async def test_TC_L_02_CSMS(station: HarnessStation, sut: Any, actions: Any) -> None:
+    """Secure Firmware Update - InstallScheduled (C-15): the operator schedules the installation."""
+    await states.csms_booted(station, sut)
+    request = await update_firmware(
+        station,
+        actions,
+        1,
+        "Accepted",
+        "1-2: the CSMS sends UpdateFirmwareRequest (installDateTime ahead); the OCTT answers Accepted",
+        installDateTime=_in_an_hour(),
+    )
+    check_future(request, "installDateTime", "TC_L_02_CSMS")
+    walk = FirmwareWalk(station, sut, "TC_L_02_CSMS", request)
+    number = await walk.statuses(
+        3,
+        "Downloading",
+        "Downloaded",
+        "SignatureVerified",
+        "InstallScheduled",
+        "Installing",
+        "InstallRebooting",
+    )
+    number = await walk.reboot(number)
+    await walk.status(number, "Installed")
+
+
+@case(
+    "TC_L_03_CSMS",
+    requirements=("L01.FR.01", "L01.FR.11", "L01.FR.15"),
+    catches={
+        "update-firmware-schedule-ignored": r"UpdateFirmwareRequest\.firmware\.retrieveDateTime",
+        "firmware-boot-pending": BOOT_NOT_ACCEPTED,
+    },
+)
+async def test_TC_L_03_CSMS(station: HarnessStation, sut: Any, actions: Any) -> None:
+    """Secure Firmware Update - DownloadScheduled (C-15): the operator schedules the download."""
+    await states.csms_booted(station, sut)
+    request = await update_firmware(
+        station,
+        actions,
+        1,
+        "Accepted",
+        "1-2: the CSMS sends UpdateFirmwareRequest (retrieveDateTime ahead); the OCTT answers Accepted",
+        retrieveDateTime=_in_an_hour(),
+    )
+    check_future(request, "retrieveDateTime", "TC_L_03_CSMS")
+    walk = FirmwareWalk(station, sut, "TC_L_03_CSMS", request)
+    number = await walk.statuses(
+        3,
+        "DownloadScheduled",
+        "Downloading",
+        "Downloaded",
+        "SignatureVerified",
+        "Installing",
+        "InstallRebooting",
     )
     number = await walk.reboot(number)
     await walk.status(number, "Installed")

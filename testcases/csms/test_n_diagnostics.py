@@ -224,3 +224,42 @@ async def test_TC_N_31_CSMS(station: HarnessStation, sut: Any, actions: Any) -> 
 async def test_TC_N_32_CSMS(station: HarnessStation, sut: Any, actions: Any) -> None:
     """Clear Customer Information - Clear and no report (Part 6 still has the station notify, steps 3-4)."""
     await customer_information(station, sut, actions, "TC_N_32_CSMS", report=False, clear=True, data="")
+
+
+CUSTOMER_IDENTIFIER = "OpenChargeAlliance"  # TC_N_62_CSMS step 1: the identifier Part 6 prescribes
+
+
+@case(
+    "TC_N_62_CSMS",
+    requirements=("N10.FR.08",),
+    catches={"customer-information-no-report": NO_REPORT, "customer-information-clear-dropped": NO_CLEAR},
+)
+async def test_TC_N_62_CSMS(station: HarnessStation, sut: Any, actions: Any) -> None:
+    """Clear Customer Information - Clear and report - customerIdentifier (N10, C-14)."""
+    await states.csms_booted(station, sut)
+    with step(
+        "1-2: the CSMS sends CustomerInformationRequest (customerIdentifier); the OCTT answers Accepted"
+    ):
+        station.on("CustomerInformation", {"status": "Accepted"})
+        request = {"requestId": 1, "report": True, "clear": True, "customerIdentifier": CUSTOMER_IDENTIFIER}
+        received, task = await states.operator_request(station, actions, "CustomerInformation", request)
+        sent = received.payload
+        check_equal(sent.get("report"), True, "CustomerInformationRequest.report (TC_N_62_CSMS step 1)")
+        check_equal(sent.get("clear"), True, "CustomerInformationRequest.clear (TC_N_62_CSMS step 1)")
+        check_equal(
+            sent.get("customerIdentifier"),
+            CUSTOMER_IDENTIFIER,
+            "CustomerInformationRequest.customerIdentifier (TC_N_62_CSMS step 1)",
+        )
+        await states.operator_done(station, task)
+    with step("3-4: the OCTT sends NotifyCustomerInformationRequest; the CSMS responds"):
+        await station.call_ok(
+            "NotifyCustomerInformation",
+            {
+                "data": CUSTOMER_DATA,
+                "seqNo": 0,
+                "generatedAt": now(),
+                "requestId": sent["requestId"],
+                "tbc": False,
+            },
+        )

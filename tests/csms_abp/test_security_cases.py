@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Final
@@ -28,6 +29,7 @@ def _declared() -> dict[str, dict[str, str]]:
     spec = importlib.util.spec_from_file_location("_abp_security_cases", MODULE)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses in a case module look their module up
     spec.loader.exec_module(module)
     found: dict[str, dict[str, str]] = {}
     for value in vars(module).values():

@@ -1,0 +1,783 @@
+"""Block L, Firmware Management: charging station under test (Part 6 section 2.13), secure update (L01).
+
+The firmware comes from a real HTTP server the harness serves for the case (`FirmwareServer`, an
+ephemeral port on the host the harness's CSMS listens on). The harness is its own manufacturer: it
+generates a root CA and a firmware signing certificate it issues (EC P-256), and signs each image it serves
+(ECDSA over SHA-256, base64): <Configured signingCertificate> / <Configured signature>. What Part 6 asks
+of its configured values is served / signed accordingly:
+- TC_L_05_CS <Generated invalid firmware signingCertificate>: issued by the same root but expired.
+- TC_L_06_CS <Configured invalid firmware signature>: a real signature, over another image.
+- TC_L_07_CS <Configured firmware location> + "_does_not_exist": a path the server answers 404.
+- TC_L_08_CS <Configured invalid firmware location>: a correctly signed image that is no firmware the
+  station can install.
+The images are in the reference station's format (a first line, then `version:`): a station from another
+vendor needs its own images and a signing certificate it trusts, which the SUT description cannot name yet.
+A station whose OCPPCommCtrlr.FileTransferProtocols lacks HTTP cannot reach the server: the cases are
+then skipped with that reason (Part 6's prerequisite is a file server speaking the station's protocol).
+
+Readings of Part 6 where it is ambiguous (as a certification lab would):
+- Steps marked optional (connectors set Unavailable before installing, RebootBeforeFirmwareInstallation,
+  RebootBeforeFirmwareActivation, the InstallRebooting notice) are accepted when they come and not required
+  otherwise; when they come, their tool validations apply (BootNotification reason FirmwareUpdate, Installing
+  after the pre-installation reboot). Connectors reported Unavailable, or reported again after a reboot, must
+  end reported Available (the "step 16" of TC_L_01_CS and its counterparts), in any order with the rest.
+- "The OCTT waits for the Charging Station to reconnect" (TC_L_01_CS step 15 and counterparts): after
+  Installed the station must have reconnected at least once since the UpdateFirmwareRequest.
+- Every FirmwareStatusNotificationRequest must carry the requestId of the UpdateFirmwareRequest it reports
+  on (L01.FR.20, listed by every case); in TC_L_10_CS that of the second request from step 6 on.
+- TC_L_02_CS / TC_L_03_CS: <Configured Install / Download Offset Period> is SCHEDULE_OFFSET seconds of
+  real time (not the station clock: advancing it would leave the station's clock ahead for later cases).
+- <Current DateTime> is the station's, read from ClockCtrlr.DateTime when it reports one (else the
+  harness's): for a station in sync with its CSMS they are the same, and a station whose clock runs ahead
+  would otherwise take "SCHEDULE_OFFSET seconds from now" for a time already past.
+- TC_L_10_CS: "busy downloading" is made certain by the server holding the first download unanswered
+  until the case ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import datetime as dt
+import functools
+import itertools
+import time
+import urllib.parse
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from conformance.errors import ConformanceFailure, SutTimeout
+from conformance.session.endpoints import HarnessCsms
+from conformance.session.session import ReceivedCall
+from conformance.session.states import CsTransaction, cs_connectors_reported
+from conformance.session.states.common import connectors_of
+from conformance.testing import case, check, check_equal, check_in, configured, read_variable, setting, step
+
+VERSION = "0.2.0"
+IMAGE = (
+    b"OCPP-CONFORMANCE-FIRMWARE/1\nversion: " + VERSION.encode() + b"\n" + b"ocpp-conformance image\n" * 64
+)
+# Signed correctly, but not an image a station can install (TC_L_08_CS): the same bytes, garbled header.
+UNINSTALLABLE = b"OCPP-CONFORMANCE-FIRMWARE/0 (corrupt)\n" + IMAGE[64:]
+SCHEDULE_OFFSET = 3.0  # seconds: <Configured Install / Download Offset Period> (TC_L_02_CS, TC_L_03_CS)
+TWO_HOURS = 7200.0
+FAILED = ("InstallVerificationFailed", "InstallationFailed")
+# Where an update ends (Part 2 FirmwareStatusEnumType): what a failed case waits for before the next one.
+FINAL = ("Installed", "DownloadFailed", "InvalidSignature", *FAILED)
+NO_REQUEST_ID = r"FirmwareStatusNotificationRequest\.requestId"
+_request_ids = itertools.count(int(time.time()) % 100000 * 10)  # fresh ids per run
+
+
+# ------------------------------------------------------------------ the harness as manufacturer
+@dataclass(frozen=True)
+class Signer:
+    """A manufacturer root, the firmware signing key, its certificate and an expired twin (PEM)."""
+
+    key: ec.EllipticCurvePrivateKey
+    certificate: str
+    expired_certificate: str
+
+    def sign(self, image: bytes) -> str:
+        return base64.b64encode(self.key.sign(image, ec.ECDSA(hashes.SHA256()))).decode()
+
+
+def _name(common_name: str) -> x509.Name:
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "ocpp-conformance"),
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+        ]
+    )
+
+
+@functools.cache
+def signer() -> Signer:
+    root_key = ec.generate_private_key(ec.SECP256R1())
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = dt.datetime.now(dt.UTC)
+
+    def issue(start: dt.datetime, end: dt.datetime) -> str:
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(_name("ocpp-conformance firmware signing"))
+            .issuer_name(_name("ocpp-conformance manufacturer root"))
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(start)
+            .not_valid_after(end)
+            .sign(root_key, hashes.SHA256())
+        )
+        return cert.public_bytes(serialization.Encoding.PEM).decode()
+
+    return Signer(
+        key=key,
+        certificate=issue(now - dt.timedelta(minutes=5), now + dt.timedelta(days=365)),
+        expired_certificate=issue(now - dt.timedelta(days=60), now - dt.timedelta(days=30)),
+    )
+
+
+# ------------------------------------------------------------------ the harness's file server
+@dataclass
+class FirmwareServer:
+    """A minimal HTTP/1.1 server: GET of a served path gives its bytes (200), anything else 404.
+
+    Paths under /hold/ are answered only when the server stops (a download that stays in progress)."""
+
+    host: str
+    files: dict[str, bytes] = field(default_factory=dict)
+    requests: list[tuple[str, str]] = field(default_factory=list)  # (method, path) as received
+    accepted: bool = False  # the station accepted an UpdateFirmwareRequest for this server's files
+    _server: asyncio.Server | None = None
+    _release: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def url(self, path: str) -> str:
+        assert self._server is not None
+        port = int(self._server.sockets[0].getsockname()[1])
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{port}{path}"
+
+    def serve(self, path: str, data: bytes) -> str:
+        self.files[path] = data
+        return self.url(path)
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._handle, self.host, 0)
+
+    def release(self) -> None:
+        """Answer the downloads held under /hold/."""
+        self._release.set()
+
+    async def stop(self) -> None:
+        self._release.set()
+        if self._server is not None:
+            self._server.close()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._server.wait_closed(), 2)
+
+    def downloaded(self, path: str) -> bool:
+        return ("GET", path) in self.requests
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            async with asyncio.timeout(30):
+                request_line = (await reader.readline()).decode("latin-1").split()
+                while (await reader.readline()).strip():
+                    pass  # headers: a GET has no body
+                if len(request_line) < 2:
+                    return
+                method, path = request_line[0].upper(), urllib.parse.urlsplit(request_line[1]).path
+                self.requests.append((method, path))
+                if path.startswith("/hold/"):
+                    await self._release.wait()
+                body = self.files.get(path) if method == "GET" else None
+                status = "200 OK" if body is not None else "404 Not Found"
+                body = body if body is not None else b"not found\n"
+                head = f"HTTP/1.1 {status}\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+                writer.write(head.encode() + body)
+                await writer.drain()
+        except (OSError, TimeoutError, ValueError):
+            pass
+        finally:
+            writer.close()
+
+
+@contextlib.asynccontextmanager
+async def firmware_server(csms: HarnessCsms) -> AsyncIterator[FirmwareServer]:
+    """Serve firmware on the host the station already reaches (the harness CSMS's), ephemeral port."""
+    protocols = await read_variable(csms, setting("OCPPCommCtrlr.FileTransferProtocols"))
+    if protocols is not None and "HTTP" not in [p.strip().upper() for p in protocols.split(",")]:
+        pytest.skip(
+            f"the harness's firmware server speaks HTTP; OCPPCommCtrlr.FileTransferProtocols is {protocols!r}"
+        )
+    host = urllib.parse.urlsplit(csms.url).hostname or "127.0.0.1"
+    server = FirmwareServer("127.0.0.1" if host in ("0.0.0.0", "::", "localhost") else host)
+    await server.start()
+    try:
+        yield server
+    except BaseException:
+        server.release()
+        await _settle(csms, server)
+        raise
+    finally:
+        await server.stop()
+
+
+async def _settle(csms: HarnessCsms, server: FirmwareServer) -> None:
+    """After a failed case: let an update the station accepted run to its end (bounded), so the next
+    case finds the station idle (Part 6's general precondition) instead of answering Rejected (L01.FR.27)."""
+    statuses = [r.payload.get("status") for r in csms.history("FirmwareStatusNotification")]
+    if not server.accepted or (statuses and statuses[-1] in FINAL):
+        return
+    with contextlib.suppress(Exception):
+        await csms.expect(
+            "FirmwareStatusNotification", where=lambda p: p.get("status") in FINAL, timeout=csms.timeout * 3
+        )
+
+
+# ------------------------------------------------------------------ steps
+def _at(now: dt.datetime, offset_s: float) -> str:
+    t = now + dt.timedelta(seconds=offset_s)
+    return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
+
+
+async def station_now(csms: HarnessCsms) -> dt.datetime:
+    """Part 6's <Current DateTime>: the station's ClockCtrlr.DateTime when it reports one, else ours."""
+    value = await read_variable(csms, setting("ClockCtrlr.DateTime"))
+    with contextlib.suppress(ValueError, TypeError):
+        reported = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        if reported.tzinfo is not None:
+            return reported.astimezone(dt.UTC)
+    return dt.datetime.now(dt.UTC)
+
+
+def firmware(
+    location: str,
+    image: bytes,
+    now: dt.datetime,
+    *,
+    retrieve: float = -TWO_HOURS,
+    install: float = -TWO_HOURS,
+    certificate: str | None = None,
+) -> dict[str, Any]:
+    """UpdateFirmwareRequest.firmware as Part 6 composes it (times relative to `now`, in seconds)."""
+    return {
+        "location": location,
+        "retrieveDateTime": _at(now, retrieve),
+        "installDateTime": _at(now, install),
+        "signingCertificate": certificate or signer().certificate,
+        "signature": signer().sign(image),
+    }
+
+
+async def ready(csms: HarnessCsms, sut: Any) -> None:
+    """Part 6's general precondition: the station has booted (a case run first waits for that boot)."""
+    if not csms.sut_identity:
+        with step("precondition: the station boots (BootNotification accepted)"):
+            await csms.expect("BootNotification", timeout=csms.timeout * 2)
+        await cs_connectors_reported(csms, sut, "Available", label="precondition: after the boot")
+
+
+async def update_firmware(
+    csms: HarnessCsms, server: FirmwareServer, label: str, fw: dict[str, Any], status: str | tuple[str, ...]
+) -> int:
+    """The OCTT sends UpdateFirmwareRequest; the station must answer `status`. Returns the requestId."""
+    allowed = (status,) if isinstance(status, str) else status
+    request_id = next(_request_ids)
+    with step(f"{label}: the OCTT sends UpdateFirmwareRequest (requestId {request_id})"):
+        csms.discard_inbox()  # a notification an earlier case's update sent late is not this request's
+        response = await csms.call_ok("UpdateFirmware", {"requestId": request_id, "firmware": fw})
+        server.accepted |= response.get("status") in ("Accepted", "AcceptedCanceled")
+        check_in(response.get("status"), allowed, f"UpdateFirmwareResponse.status (step {label})")
+    return request_id
+
+
+async def security_event(csms: HarnessCsms, label: str, kind: str) -> None:
+    with step(f"{label}: the station sends SecurityEventNotificationRequest {kind}"):
+        await csms.expect(
+            "SecurityEventNotification",
+            where=lambda p: p.get("type") == kind,
+            what=f"type {kind} (step {label})",
+        )
+
+
+def _reported(payload: dict[str, Any]) -> list[tuple[int, int, str]]:
+    """(evseId, connectorId, state) a StatusNotification / NotifyEvent AvailabilityState reports."""
+    if "connectorStatus" in payload:
+        return [(payload.get("evseId", 0), payload.get("connectorId", 0), payload["connectorStatus"])]
+    found = []
+    for event in payload.get("eventData", []):
+        component, variable = event.get("component", {}), event.get("variable", {})
+        if component.get("name") == "Connector" and variable.get("name") == "AvailabilityState":
+            evse = component.get("evse", {})
+            found.append((evse.get("id", 0), evse.get("connectorId", 0), event.get("actualValue", "")))
+    return found
+
+
+_INSTALL_PHASE = (
+    "FirmwareStatusNotification",
+    "BootNotification",
+    "SecurityEventNotification",
+    "StatusNotification",
+    "NotifyEvent",
+)
+
+
+def _install_phase(payload: dict[str, Any]) -> bool:
+    """What the installation steps are about: every firmware status and boot, the FirmwareUpdated event,
+    connector availability reports (not other security events or monitoring events)."""
+    if "eventData" in payload:
+        return bool(_reported(payload))
+    return "type" not in payload or payload.get("type") == "FirmwareUpdated"
+
+
+@dataclass
+class FirmwareUpdate:
+    """One UpdateFirmwareRequest the station accepted, followed through its status notifications."""
+
+    csms: HarnessCsms
+    sut: Any
+    request_id: int
+    connections: int  # the station's connection count when the request was sent
+    seen: list[str] = field(default_factory=list)
+
+    @classmethod
+    async def start(
+        cls,
+        csms: HarnessCsms,
+        sut: Any,
+        server: FirmwareServer,
+        label: str,
+        fw: dict[str, Any],
+        status: str = "Accepted",
+    ) -> FirmwareUpdate:
+        connections = csms.events.connected
+        request_id = await update_firmware(csms, server, label, fw, status)
+        return cls(csms, sut, request_id, connections)
+
+    def _check_request_id(self, got: ReceivedCall, where: str) -> None:
+        check_equal(
+            got.payload.get("requestId"),
+            self.request_id,
+            f"FirmwareStatusNotificationRequest.requestId ({where}: the requestId of the"
+            " UpdateFirmwareRequest, L01.FR.20)",
+        )
+
+    async def status(self, label: str, *allowed: str, timeout: float | None = None) -> str:
+        """The station sends FirmwareStatusNotificationRequest with one of `allowed`."""
+        with step(f"{label}: the station sends FirmwareStatusNotificationRequest {' / '.join(allowed)}"):
+            got = await self.csms.expect(
+                "FirmwareStatusNotification", timeout=timeout, what=f"status {' / '.join(allowed)}"
+            )
+            status = str(got.payload.get("status"))
+            self.seen.append(status)
+            check_in(status, allowed, f"FirmwareStatusNotificationRequest.status (step {label})")
+            self._check_request_id(got, f"step {label}")
+        return status
+
+    async def install(
+        self,
+        first: int,
+        outcomes: tuple[str, ...] = ("Installed",),
+        *,
+        delay: float = 0.0,
+        installing: bool = False,
+    ) -> str:
+        """The installation and activation steps, from the optional Unavailable report (`first`) on.
+
+        Steps first+2 .. first+11 of TC_L_01_CS and its counterparts: RebootBeforeFirmwareInstallation,
+        Installing, RebootBeforeFirmwareActivation, the reconnect, connectors Available, the outcome (one of
+        `outcomes`) and, once Installed, SecurityEventNotification FirmwareUpdated; the last ones in any
+        order.
+        `delay`: seconds the station may wait first (a scheduled installDateTime); `installing`: the
+        station reported Installing already (TC_L_15_CS step 9).
+        """
+        connectors = set(connectors_of(self.sut))
+        outcome, updated_event = "", False
+        unavailable: set[tuple[int, int]] = set()  # reported Unavailable, not yet Available again
+        unreported: set[tuple[int, int]] = set()  # not reported since the station's last boot
+        label = f"{first}-{first + 12}"
+        with step(f"{label}: installation and activation (reboots as the station needs), then {outcomes}"):
+            while not outcome or unavailable or unreported or (outcome == "Installed" and not updated_event):
+                try:
+                    got = await self.csms.expect(
+                        _INSTALL_PHASE, where=_install_phase, timeout=self.csms.timeout * 2 + delay
+                    )
+                except SutTimeout as timeout:
+                    missing = (
+                        [f"FirmwareStatusNotificationRequest {' / '.join(outcomes)}"] if not outcome else []
+                    )
+                    if outcome == "Installed" and not updated_event:
+                        missing.append("SecurityEventNotificationRequest FirmwareUpdated")
+                    missing += [f"connector {e}/{c} reported Available" for e, c in sorted(unavailable)]
+                    missing += [f"connector {e}/{c} reported after the reboot" for e, c in sorted(unreported)]
+                    raise ConformanceFailure(
+                        f"[conformance] steps {label}: missing {', '.join(missing)} (firmware statuses seen:"
+                        f" {', '.join(self.seen) or 'none'}); {timeout}"
+                    ) from None
+                if got.action == "FirmwareStatusNotification":
+                    status = str(got.payload.get("status"))
+                    self.seen.append(status)
+                    self._check_request_id(got, f"steps {label}")
+                    check(
+                        not outcome,
+                        f"FirmwareStatusNotificationRequest.status {status} after {outcome} (steps {label})",
+                    )
+                    check_in(
+                        status,
+                        ("InstallRebooting", "Installing", *outcomes),
+                        f"FirmwareStatusNotificationRequest.status during installation (steps {label})",
+                    )
+                    if status == "Installing":
+                        installing = True
+                    elif status in outcomes:
+                        check(
+                            installing,
+                            f"FirmwareStatusNotificationRequest {status} without Installing before it"
+                            f" (step {first + 3}, or RebootBeforeFirmwareInstallation step 7)",
+                        )
+                        outcome = status
+                elif got.action == "BootNotification":
+                    check_equal(
+                        got.payload.get("reason"),
+                        "FirmwareUpdate",
+                        "BootNotificationRequest.reason (RebootBeforeFirmwareInstallation /"
+                        " RebootBeforeFirmwareActivation step 3)",
+                    )
+                    unreported = set(connectors)
+                elif got.action == "SecurityEventNotification":
+                    check(
+                        outcome == "Installed" or "Installed" in outcomes,
+                        "SecurityEventNotificationRequest FirmwareUpdated for a firmware update that failed"
+                        f" (firmware statuses seen: {', '.join(self.seen)})",
+                    )
+                    updated_event = True
+                else:
+                    for evse_id, connector_id, value in _reported(got.payload):
+                        unreported.discard((evse_id, connector_id))
+                        if value == "Unavailable":
+                            unavailable.add((evse_id, connector_id))
+                        elif value == "Available":
+                            unavailable.discard((evse_id, connector_id))
+        if outcome == "Installed":
+            check(
+                self.csms.events.connected > self.connections,
+                f"step {first + 6}: the station did not reconnect after the firmware update (it reconnects at"
+                " least to re-establish the protocol version handshake)",
+            )
+        return outcome
+
+
+# ------------------------------------------------------------------ L01 secure firmware update
+async def _installs(
+    csms: HarnessCsms, sut: Any, *, retrieve: float = -TWO_HOURS, install: float = -TWO_HOURS
+) -> None:
+    """TC_L_01_CS, TC_L_02_CS, TC_L_03_CS: a good image, downloaded and installed (scheduled or not)."""
+    await ready(csms, sut)
+    async with firmware_server(csms) as server:
+        location = server.serve(f"/firmware/ocpp-conformance-{VERSION}.bin", IMAGE)
+        fw = firmware(location, IMAGE, await station_now(csms), retrieve=retrieve, install=install)
+        update = await FirmwareUpdate.start(csms, sut, server, "1-2", fw)
+        step_no = 3
+        if retrieve > 0:
+            await update.status("3-4", "DownloadScheduled")
+            step_no = 5
+        wait = csms.timeout + max(retrieve, 0.0)
+        await update.status(f"{step_no}-{step_no + 1}", "Downloading", timeout=wait)
+        await update.status(f"{step_no + 2}-{step_no + 3}", "Downloaded")
+        await update.status(f"{step_no + 4}-{step_no + 5}", "SignatureVerified")
+        step_no += 6
+        if install > 0:
+            await update.status(f"{step_no}-{step_no + 1}", "InstallScheduled")
+            step_no += 2
+        with step("the station fetched the image from the firmware location"):
+            check(server.downloaded(urllib.parse.urlsplit(location).path), "no GET of the firmware location")
+        await update.install(step_no, delay=max(install, 0.0))
+
+
+@case(
+    "TC_L_01_CS",
+    requirements=(
+        "L01.FR.01",
+        "L01.FR.04",
+        "L01.FR.05",
+        "L01.FR.09",
+        "L01.FR.10",
+        "L01.FR.12",
+        "L01.FR.13",
+        "L01.FR.15",
+        "L01.FR.20",
+        "L01.FR.21",
+        "L01.FR.23",
+    ),
+    catches={
+        "firmware-status-no-request-id": NO_REQUEST_ID,
+        "firmware-updated-event-missing": r"missing SecurityEventNotificationRequest FirmwareUpdated",
+    },
+)
+async def test_TC_L_01_CS(csms: HarnessCsms, sut: Any) -> None:
+    """Secure Firmware Update - Installation successful (L01)."""
+    await _installs(csms, sut)
+
+
+@case(
+    "TC_L_02_CS",
+    requirements=(
+        "L01.FR.01",
+        "L01.FR.04",
+        "L01.FR.05",
+        "L01.FR.09",
+        "L01.FR.10",
+        "L01.FR.12",
+        "L01.FR.15",
+        "L01.FR.16",
+        "L01.FR.20",
+        "L01.FR.21",
+        "L01.FR.23",
+    ),
+    catches={"firmware-install-time-ignored": r"FirmwareStatusNotificationRequest\.status \(step 9-10\)"},
+)
+async def test_TC_L_02_CS(csms: HarnessCsms, sut: Any) -> None:
+    """Secure Firmware Update - InstallScheduled (L01): installDateTime in the future."""
+    await _installs(csms, sut, install=SCHEDULE_OFFSET)
+
+
+@case(
+    "TC_L_03_CS",
+    requirements=(
+        "L01.FR.01",
+        "L01.FR.04",
+        "L01.FR.05",
+        "L01.FR.09",
+        "L01.FR.10",
+        "L01.FR.12",
+        "L01.FR.13",
+        "L01.FR.15",
+        "L01.FR.20",
+        "L01.FR.21",
+        "L01.FR.23",
+    ),
+    catches={
+        "firmware-retrieve-time-ignored": r"FirmwareStatusNotificationRequest\.status \(step 3-4\)",
+        "firmware-boot-reason-wrong": r"BootNotificationRequest\.reason \(RebootBeforeFirmware",
+    },
+)
+async def test_TC_L_03_CS(csms: HarnessCsms, sut: Any) -> None:
+    """Secure Firmware Update - DownloadScheduled (L01): retrieveDateTime in the future."""
+    await _installs(csms, sut, retrieve=SCHEDULE_OFFSET)
+
+
+@case(
+    "TC_L_05_CS",
+    requirements=("L01.FR.01", "L01.FR.02", "L01.FR.10", "L01.FR.20", "L01.FR.21", "L01.FR.22"),
+    catches={"firmware-certificate-unchecked": r"UpdateFirmwareResponse\.status \(step 1-2\)"},
+)
+async def test_TC_L_05_CS(csms: HarnessCsms, sut: Any) -> None:
+    """Secure Firmware Update - InvalidCertificate (L01.FR.02).
+
+    <Generated invalid firmware signingCertificate>: issued by the same (trusted) root as the configured
+    one, for the same key, but expired; the signature is the configured one."""
+    await ready(csms, sut)
+    async with firmware_server(csms) as server:
+        location = server.serve(f"/firmware/ocpp-conformance-{VERSION}.bin", IMAGE)
+        fw = firmware(location, IMAGE, await station_now(csms), certificate=signer().expired_certificate)
+        await update_firmware(csms, server, "1-2", fw, ("InvalidCertificate", "RevokedCertificate"))
+        await security_event(csms, "3-4", "InvalidFirmwareSigningCertificate")
+
+
+@case(
+    "TC_L_06_CS",
+    requirements=("L01.FR.01", "L01.FR.03", "L01.FR.04", "L01.FR.10", "L01.FR.20"),
+    catches={"firmware-signature-unchecked": r"FirmwareStatusNotificationRequest\.status \(step 7-8\)"},
+)
+async def test_TC_L_06_CS(csms: HarnessCsms, sut: Any) -> None:
+    """Secure Firmware Update - InvalidSignature (L01.FR.03): a real signature, over another image."""
+    await ready(csms, sut)
+    async with firmware_server(csms) as server:
+        location = server.serve(f"/firmware/ocpp-conformance-{VERSION}.bin", IMAGE)
+        fw = firmware(location, IMAGE, await station_now(csms)) | {"signature": signer().sign(UNINSTALLABLE)}
+        update = await FirmwareUpdate.start(csms, sut, server, "1-2", fw)
+        await update.status("3-4", "Downloading")
+        await update.status("5-6", "Downloaded")
+        await update.status("7-8", "InvalidSignature")
+        await security_event(csms, "9-10", "InvalidFirmwareSignature")
+
+
+@case(
+    "TC_L_07_CS",
+    requirements=("L01.FR.01", "L01.FR.10", "L01.FR.20"),
+    catches={"firmware-http-status-ignored": r"FirmwareStatusNotificationRequest\.status \(step 5-6\)"},
+)
+async def test_TC_L_07_CS(csms: HarnessCsms, sut: Any) -> None:
+    """Secure Firmware Update - DownloadFailed (L01): the location names a file the server does not have."""
+    await ready(csms, sut)
+    async with firmware_server(csms) as server:
+        location = server.serve(f"/firmware/ocpp-conformance-{VERSION}.bin", IMAGE) + "_does_not_exist"
+        update = await FirmwareUpdate.start(
+            csms, sut, server, "1-2", firmware(location, IMAGE, await station_now(csms))
+        )
+        # Step 3 is optional: a station may see at once that the download is not possible.
+        first = await update.status("3-4", "Downloading", "DownloadFailed")
+        if first == "Downloading":
+            await update.status("5-6", "DownloadFailed")
+
+
+@case(
+    "TC_L_08_CS",
+    requirements=("L01.FR.01", "L01.FR.10", "L01.FR.12", "L01.FR.20"),
+    catches={"firmware-install-unverified": r"FirmwareStatusNotificationRequest\.status during installation"},
+)
+async def test_TC_L_08_CS(csms: HarnessCsms, sut: Any) -> None:
+    """Secure Firmware Update - InstallVerificationFailed or InstallationFailed (L01).
+
+    <Configured invalid firmware location>: a correctly signed image (trusted signing certificate, real
+    signature) that is not firmware the station can install."""
+    await ready(csms, sut)
+    async with firmware_server(csms) as server:
+        location = server.serve("/firmware/ocpp-conformance-corrupt.bin", UNINSTALLABLE)
+        update = await FirmwareUpdate.start(
+            csms, sut, server, "1-2", firmware(location, UNINSTALLABLE, await station_now(csms))
+        )
+        await update.status("3-4", "Downloading")
+        await update.status("5-6", "Downloaded")
+        await update.status("7-8", "SignatureVerified")
+        await update.install(9, FAILED)
+
+
+@case(
+    "TC_L_10_CS",
+    requirements=("L01.FR.01", "L01.FR.10", "L01.FR.20", "L01.FR.24"),
+    catches={
+        "firmware-status-no-request-id": NO_REQUEST_ID,
+        "firmware-cancel-keeps-request-id": NO_REQUEST_ID + r" \(step 7-8",
+    },
+)
+async def test_TC_L_10_CS(csms: HarnessCsms, sut: Any) -> None:
+    """Secure Firmware Update - AcceptedCanceled (L01.FR.24, C-60): a second update replaces the first."""
+    await ready(csms, sut)
+    async with firmware_server(csms) as server:
+        held = server.serve(f"/hold/ocpp-conformance-{VERSION}.bin", IMAGE)  # stays downloading
+        first = await FirmwareUpdate.start(
+            csms, sut, server, "1-2", firmware(held, IMAGE, await station_now(csms))
+        )
+        await first.status("3-4", "Downloading")
+        location = server.serve(f"/firmware/ocpp-conformance-{VERSION}.bin", IMAGE)
+        second = await FirmwareUpdate.start(
+            csms, sut, server, "5-6", firmware(location, IMAGE, await station_now(csms)), "AcceptedCanceled"
+        )
+        await second.status("7-8", "Downloading")
+        await second.status("9-10", "Downloaded")
+        await second.status("11-12", "SignatureVerified")
+        await second.install(13)
+
+
+@case(
+    "TC_L_18_CS",
+    requirements=(),
+    catches={"firmware-unsigned-accepted": r"UpdateFirmwareResponse\.status \(step 1-2\)"},
+)
+async def test_TC_L_18_CS(csms: HarnessCsms, sut: Any) -> None:
+    """Secure Firmware Update - Missing firmware signing certificate and signature (L01)."""
+    await ready(csms, sut)
+    async with firmware_server(csms) as server:
+        location = server.serve(f"/firmware/ocpp-conformance-{VERSION}.bin", IMAGE)
+        fw = {
+            k: v
+            for k, v in firmware(location, IMAGE, await station_now(csms)).items()
+            if k not in ("signingCertificate", "signature")
+        }
+        await update_firmware(csms, server, "1-2", fw, ("Rejected", "InvalidCertificate"))
+
+
+# ------------------------------------------------------------------ L01 with an ongoing transaction
+async def _others_unavailable(csms: HarnessCsms, sut: Any, tx: CsTransaction, label: str) -> None:
+    """The station sets its Available connectors Unavailable (L01.FR.07): those of the other EVSEs."""
+    others = [(e, c) for e, c in connectors_of(sut) if e != tx.evse_id]
+    with step(f"{label}: the station reports its other connectors Unavailable ({len(others)} connector(s))"):
+        for connector in others:
+            await cs_connectors_reported(csms, sut, "Unavailable", label=label, only=connector)
+
+
+async def _not_activated(csms: HarnessCsms, sut: Any, label: str) -> None:
+    """After Installing during a transaction, no activation (InstallRebooting, reboot, Installed) may come
+    while the transaction is ongoing (L01.FR.06). Part 6 waits 30-60 s here; the window is no_message."""
+    window = sut.timeouts.no_message
+    with step(f"{label}: the transaction goes on; the OCTT waits {window:g} s (no activation meanwhile)"):
+        try:
+            got = await csms.expect(
+                ("FirmwareStatusNotification", "BootNotification"),
+                where=lambda p: "reason" in p or p.get("status") in ("InstallRebooting", "Installed"),
+                timeout=window,
+            )
+        except SutTimeout:
+            return
+        what = (
+            f"BootNotificationRequest ({got.payload.get('reason')})"
+            if got.action == "BootNotification"
+            else (f"FirmwareStatusNotificationRequest {got.payload.get('status')}")
+        )
+        check(
+            False,
+            f"step {label}: the station sent {what} while a transaction is ongoing: it may install, not"
+            " activate new firmware before every transaction has ended (L01.FR.06)",
+        )
+
+
+async def _parking_bay_unoccupied(csms: HarnessCsms, actions: Any, tx: CsTransaction, label: str) -> None:
+    """Reusable State ParkingBayUnoccupied with the states it needs first (StopAuthorized,
+    EVConnectedPostSession, EVDisconnected). EVDisconnected's connector report is left to the installation
+    steps: with an install pending the station may report the connector Unavailable (step 14) first; it
+    must end Available."""
+    await tx.ev_connected_post_session()  # runs StopAuthorized first
+    with step(f"{label}: EVDisconnected, manual action: disconnect the EV and EVSE"):
+        await actions.perform("unplug", {"evse_id": tx.evse_id, "connector_id": tx.connector_id})
+        if tx.started and not tx.ended:
+            got = await csms.expect(
+                "TransactionEvent",
+                where=lambda p: p.get("transactionInfo", {}).get("transactionId") == tx.transaction_id,
+                what="the transaction event for the cable unplugged (EVDisconnected step 3)",
+            )
+            check_equal(
+                got.payload.get("triggerReason"),
+                "EVCommunicationLost",
+                "triggerReason (EVDisconnected step 3)",
+            )
+            tx.ended = got.payload.get("eventType") == "Ended"
+    if "ParkingBayOccupancy" in tx.stop_points:
+        with step(f"{label}: ParkingBayUnoccupied, manual action: drive the EV out of the parking bay"):
+            await actions.perform("parking_bay_unoccupied", {"evse_id": tx.evse_id})
+            if not tx.ended:
+                got = await csms.expect(
+                    "TransactionEvent",
+                    where=lambda p: p.get("transactionInfo", {}).get("transactionId") == tx.transaction_id,
+                    what="the transaction event for the EV leaving the parking bay",
+                )
+                check_equal(
+                    got.payload.get("triggerReason"), "EVDeparted", "triggerReason (ParkingBayUnoccupied)"
+                )
+                check_equal(got.payload.get("eventType"), "Ended", "eventType (ParkingBayUnoccupied)")
+                tx.ended = True
+
+
+@case(
+    "TC_L_15_CS",
+    requirements=("L01.FR.01", "L01.FR.06", "L01.FR.07", "L01.FR.10", "L01.FR.20"),
+    catches={"firmware-install-during-transaction": r"while a transaction is ongoing.*L01\.FR\.06"},
+)
+async def test_TC_L_15_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
+    """Secure Firmware Update - Unable to install and activate firmware with ongoing transaction -
+    AllowNewSessionsPendingFirmwareUpdate is false (L01.FR.06, L01.FR.07; NOT C-43 and AQ-7)."""
+    await ready(csms, sut)
+    allow = setting("ChargingStation.AllowNewSessionsPendingFirmwareUpdate", False)
+    async with configured(csms, [allow]):
+        tx = CsTransaction(csms, sut, actions)
+        await tx.prepare()
+        try:
+            with step("Reusable State EnergyTransferStarted"):
+                await tx.energy_transfer_started()
+            async with firmware_server(csms) as server:
+                location = server.serve(f"/firmware/ocpp-conformance-{VERSION}.bin", IMAGE)
+                update = await FirmwareUpdate.start(
+                    csms, sut, server, "1-2", firmware(location, IMAGE, await station_now(csms))
+                )
+                await update.status("3-4", "Downloading")
+                await update.status("5-6", "Downloaded")
+                await update.status("7-8", "SignatureVerified")
+                first = await update.status("9-10", "InstallScheduled", "Installing")
+                await _others_unavailable(csms, sut, tx, "11-12")
+                if first == "Installing":
+                    await _not_activated(csms, sut, "12a")
+                await _parking_bay_unoccupied(csms, actions, tx, "13")
+                await update.install(14, installing=first == "Installing")
+        except BaseException:
+            if tx.ev_connected or tx.started:  # leave the station idle for the next case (best effort)
+                with contextlib.suppress(Exception):
+                    await actions.perform("unplug", {"evse_id": tx.evse_id, "connector_id": tx.connector_id})
+            raise
