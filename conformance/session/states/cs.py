@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from conformance.config import TOKEN_STATUS
 from conformance.errors import ConformanceFailure, SutTimeout
 from conformance.session.endpoints import HarnessCsms
 from conformance.session.states.common import connectors_of, first_connector, id_token_of
@@ -398,7 +399,9 @@ class CsTransaction:
                     "EVConnected",
                     "transactionInfo.chargingState (StopAuthorized step 3)",
                 )
-                if "Authorized" in self.stop_points:
+                # A stop authorization opens the power path and stops the energy transfer too (E06.FR.03,
+                # E06.FR.06, E06.FR.07): any of these TxStopPoints ends the transaction here.
+                if self.stop_points & {"Authorized", "PowerPathClosed", "EnergyTransfer"}:
                     check_equal(payload.get("eventType"), "Ended", "eventType (StopAuthorized step 3)")
                     check_in(
                         payload.get("transactionInfo", {}).get("stoppedReason", "Local"),
@@ -447,3 +450,79 @@ class CsTransaction:
                     "Idle",
                     "transactionInfo.chargingState (EVDisconnected step 3)",
                 )
+
+
+# ------------------------------------------------------------------ memory states (section 2.19)
+_SESSION_START_POINTS = frozenset({"Authorized", "EVConnected", "PowerPathClosed", "EnergyTransfer"})
+
+
+def _event_of(kind: str, transaction_id: str | None = None) -> Any:
+    def match(payload: dict[str, Any]) -> bool:
+        found = payload.get("transactionInfo", {}).get("transactionId")
+        return payload.get("eventType") == kind and transaction_id in (None, found)
+
+    return match
+
+
+async def _until_ended(csms: HarnessCsms, start: int) -> None:
+    """Wait for the transaction of a setup session (history from `start` on) to start and end."""
+    seen = [r.payload for r in csms.history()[start:] if r.action == "TransactionEvent"]
+    started = next((p for p in seen if _event_of("Started")(p)), None)
+    if started is None:
+        started = (
+            await csms.expect("TransactionEvent", where=_event_of("Started"), what="its start")
+        ).payload
+    transaction_id = started["transactionInfo"]["transactionId"]
+    if not any(_event_of("Ended", transaction_id)(p) for p in seen):
+        await csms.expect(
+            "TransactionEvent",
+            where=_event_of("Ended", transaction_id),
+            what="the end of the setup session's transaction (after the EV was disconnected)",
+        )
+
+
+async def id_token_cached(csms: HarnessCsms, sut: Any, actions: Any, role: str = "valid") -> None:
+    """Memory State IdTokenCached (Table 443) for the configured `role` idToken (`sut.tokens.<role>`).
+
+    ParkingBayOccupied is optional (Table 435 note) and skipped. Authorized: the token is presented
+    and its AuthorizeRequest expected "unless cached" (a station that has it cached, e.g. from an
+    earlier case, with LocalPreAuthorize true, may send none). Main A (valid, Accepted) then connects
+    and disconnects the EV and waits until any transaction that started has ended; Main B (not
+    Accepted) has no EV connected, so nothing starts. The state has no tool validations: its messages
+    are set aside afterwards."""
+    token = id_token_of(getattr(sut.tokens, role))
+    tx = CsTransaction(csms, sut, actions)
+    await tx.prepare()
+    start = len(csms.history())
+    what = f"the {role} idToken (memory state IdTokenCached)"
+    with step(f"Manual action: present {what}"):
+        await actions.perform(
+            "present_id_token", {"id_token": token["idToken"], "type": token["type"], "evse_id": tx.evse_id}
+        )
+    with step(f"Memory state IdTokenCached: AuthorizeRequest for the {role} idToken (unless cached)"):
+        try:
+            received = await csms.expect("Authorize", timeout=sut.timeouts.no_message, what="IdTokenCached")
+        except SutTimeout:
+            received = None
+        if received is not None:
+            sent = received.payload.get("idToken", {})
+            check_equal(
+                sent.get("idToken"), token["idToken"], "AuthorizeRequest idToken.idToken (IdTokenCached)"
+            )
+    if TOKEN_STATUS.get(role) == "Accepted":
+        with step("Memory state IdTokenCached A: EVConnectedPreSession, then EVDisconnected"):
+            await actions.perform("plug_in", {"evse_id": tx.evse_id, "connector_id": tx.connector_id})
+            await cs_connectors_reported(
+                csms, sut, "Occupied", label="IdTokenCached", only=(tx.evse_id, tx.connector_id)
+            )
+            await actions.perform("unplug", {"evse_id": tx.evse_id, "connector_id": tx.connector_id})
+            await cs_connectors_reported(
+                csms, sut, "Available", label="IdTokenCached", only=(tx.evse_id, tx.connector_id)
+            )
+            if tx.start_points & _SESSION_START_POINTS:
+                await _until_ended(csms, start)
+        # Reusable State ParkingBayUnoccupied: only a station using its bay detector has a car to drive out.
+        if "ParkingBayOccupancy" in tx.stop_points:
+            with step("ParkingBayUnoccupied: manual action, drive the EV out of the parking bay"):
+                await actions.perform("parking_bay_unoccupied", {"evse_id": tx.evse_id})
+    csms.discard_inbox()
