@@ -60,6 +60,7 @@ from conformance.session.session import ReceivedCall
 from conformance.session.states import CsTransaction, cs_connectors_reported
 from conformance.session.states.common import connectors_of
 from conformance.testing import case, check, check_equal, check_in, configured, read_variable, setting, step
+from conformance.testing.file_transfer import file_server_host, protocols_without_http
 
 VERSION = "0.2.0"
 IMAGE = (
@@ -192,13 +193,12 @@ class FirmwareServer:
 @contextlib.asynccontextmanager
 async def firmware_server(csms: HarnessCsms) -> AsyncIterator[FirmwareServer]:
     """Serve firmware on the host the station already reaches (the harness CSMS's), ephemeral port."""
-    protocols = await read_variable(csms, setting("OCPPCommCtrlr.FileTransferProtocols"))
-    if protocols is not None and "HTTP" not in [p.strip().upper() for p in protocols.split(",")]:
+    protocols = await protocols_without_http(csms)
+    if protocols is not None:
         pytest.skip(
             f"the harness's firmware server speaks HTTP; OCPPCommCtrlr.FileTransferProtocols is {protocols!r}"
         )
-    host = urllib.parse.urlsplit(csms.url).hostname or "127.0.0.1"
-    server = FirmwareServer("127.0.0.1" if host in ("0.0.0.0", "::", "localhost") else host)
+    server = FirmwareServer(file_server_host(csms))
     await server.start()
     try:
         yield server

@@ -50,6 +50,7 @@ from conformance.session.states import cs_connectors_reported
 from conformance.session.states.common import id_token_of
 from conformance.session.states.cs import id_token_cached
 from conformance.testing import case, check, check_equal, check_in, configured, read_variable, setting, step
+from conformance.testing.file_transfer import file_server_host, protocols_without_http
 
 RETRY_INTERVAL = 1  # seconds: <Configured retryInterval> (TC_N_26_CS)
 FAILURES = ("UploadFailure", "BadMessage", "PermissionDenied", "NotSupportedOperation")
@@ -141,13 +142,12 @@ class LogServer:
 @contextlib.asynccontextmanager
 async def log_server(csms: HarnessCsms) -> AsyncIterator[LogServer]:
     """Serve log uploads on the host the station already reaches (the harness CSMS's), ephemeral port."""
-    protocols = await read_variable(csms, setting("OCPPCommCtrlr.FileTransferProtocols"))
-    if protocols is not None and "HTTP" not in [p.strip().upper() for p in protocols.split(",")]:
+    protocols = await protocols_without_http(csms)
+    if protocols is not None:
         pytest.skip(
             f"the harness's log server speaks HTTP; OCPPCommCtrlr.FileTransferProtocols is {protocols!r}"
         )
-    host = urllib.parse.urlsplit(csms.url).hostname or "127.0.0.1"
-    server = LogServer("127.0.0.1" if host in ("0.0.0.0", "::", "localhost") else host)
+    server = LogServer(file_server_host(csms))
     await server.start()
     try:
         yield server
