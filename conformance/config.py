@@ -197,6 +197,8 @@ class Timeouts:
     connect: float = 30.0  # a (re)connection, e.g. after a reset
     timestamp_tolerance: float = 4.0  # clock skew accepted in timestamps (as OCTT labs use)
     no_message: float = 3.0  # windows in which the SUT must stay silent
+    # The names the description set itself (the built-in SUTs get tighter defaults for the others).
+    explicit: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -307,6 +309,8 @@ def _plain(value: Any) -> Any:
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, tuple | list):
         return [_plain(v) for v in value]
+    if isinstance(value, frozenset):
+        return sorted(_plain(v) for v in value)
     if isinstance(value, Path):
         return str(value)
     return value
@@ -667,9 +671,11 @@ class _Reader:
 
     def timeouts(self, t: Mapping[str, Any]) -> Timeouts:
         d = Timeouts()
-        self.known(t, "timeouts", (f.name for f in fields(Timeouts)))
+        names = [f.name for f in fields(Timeouts) if f.name != "explicit"]
+        self.known(t, "timeouts", names)
         return Timeouts(
-            **{f.name: self.number(t, f.name, "timeouts", getattr(d, f.name)) for f in fields(Timeouts)}
+            **{name: self.number(t, name, "timeouts", getattr(d, name)) for name in names},
+            explicit=frozenset(name for name in names if name in t),
         )
 
     def tls(self, t: Mapping[str, Any]) -> TlsFiles:

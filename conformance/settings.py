@@ -5,13 +5,15 @@ No pytest here: the plugin hands in a plain mapping of option values.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Any, Final
 
-from conformance.config import SutDescription, load_sut_description
+from conformance.config import SutDescription, Timeouts, load_sut_description
 from conformance.errors import ConfigError
 
 SUT_TYPES = ("charging-station", "csms")
@@ -136,6 +138,8 @@ def resolve_settings(options: Mapping[str, Any], environ: Mapping[str, str] | No
             f"security profile {security_profile} needs a Basic-auth password:"
             " --ocpp-password or OCPP_PASSWORD"
         )
+    if builtin:
+        description = dataclasses.replace(description, timeouts=builtin_timeouts(description.timeouts))
     timeout = float(options.get("timeout") or description.timeouts.default)
     if timeout <= 0:
         raise ConfigError(f"--ocpp-timeout: must be positive, got {timeout:g}")
@@ -158,6 +162,21 @@ def resolve_settings(options: Mapping[str, Any], environ: Mapping[str, str] | No
         description=description,
         description_path=description_path,
     )
+
+
+# The built-in SUTs answer within milliseconds on 127.0.0.1: a 3 s response timeout, a silence window of
+# 1 s and 2 s of timestamp tolerance prove the same rules as a lab's 10 s, 3 s and 4 s, and keep the run
+# (and the meta-test, which uses 2 s) fast. A description's own [timeouts] values and --ocpp-timeout win;
+# an external SUT keeps the lab defaults.
+BUILTIN_TIMEOUTS: Final[Mapping[str, float]] = MappingProxyType(
+    {"default": 3.0, "no_message": 1.0, "timestamp_tolerance": 2.0}
+)
+
+
+def builtin_timeouts(timeouts: Timeouts) -> Timeouts:
+    """The description's timeouts, with the built-in defaults for those it did not set itself."""
+    tighter: dict[str, Any] = {k: v for k, v in BUILTIN_TIMEOUTS.items() if k not in timeouts.explicit}
+    return dataclasses.replace(timeouts, **tighter)
 
 
 def _password_from_description(description: SutDescription, env: Mapping[str, str]) -> str | None:
