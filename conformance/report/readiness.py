@@ -207,6 +207,17 @@ def _failing(profile: Mapping[str, Any], requirement: str | None = None) -> list
     ]
 
 
+def _unverified(profile: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Cases that keep a profile from `ready` without failing: mandatory ones not passed, and applicable
+    conditional ones skipped or not implemented."""
+    return [
+        c
+        for c in profile["cases"]
+        if c["outcome"] not in ("passed", "failed")
+        and (c["requirement"] == "M" or c["outcome"] != "not-applicable")
+    ]
+
+
 def _sut_line(sut: Mapping[str, str]) -> str:
     parts = [sut.get("vendor", ""), sut.get("model", ""), sut.get("firmware", "")]
     name = " ".join(p for p in parts if p) or "(unnamed)"
@@ -277,6 +288,20 @@ def format_markdown(report: Mapping[str, Any]) -> str:
             ]
             out += [
                 f"| {c['id']} | {c['requirement']} | {_md_escape(c.get('reason', ''))} |" for c in failing
+            ]
+    for p in report["profiles"]:
+        unverified = _unverified(p)
+        if unverified:
+            out += [
+                "",
+                f"## {p['name']} ({p['sut_type']}): not verified in this run",
+                "",
+                "| case | M/C | outcome | reason |",
+                "|---|---|---|---|",
+            ]
+            out += [
+                f"| {c['id']} | {c['requirement']} | {c['outcome']} | {_md_escape(c.get('reason', ''))} |"
+                for c in unverified
             ]
     return "\n".join(out) + "\n"
 

@@ -186,6 +186,19 @@ def test_write_readiness(tmp_path: Path) -> None:
     assert "| TC_B_02_CS | M | [schema] $.a \\| bad |" in md
 
 
+def test_markdown_lists_what_keeps_a_profile_unverified(tmp_path: Path) -> None:
+    outcomes = [
+        *passed("TC_B_01_CS"),
+        CaseOutcome("TC_E_04_CS", "skipped", "needs the action 'plug_in'"),
+    ]
+    report = run(tmp_path, outcomes, implemented_ids={"TC_B_01_CS", "TC_B_02_CS", "TC_E_04_CS"})
+    md = write_readiness(report, tmp_path / "out")[1].read_text()
+    assert "## Core (charging-station): not verified in this run" in md
+    assert "| TC_B_02_CS | M | skipped | deselected: implemented but not run |" in md
+    assert "| TC_E_04_CS | C | skipped | needs the action 'plug_in' |" in md
+    assert "TC_E_05_CS" not in md.split("not verified in this run")[1]  # not applicable: not listed
+
+
 def test_real_catalogue_core_counts() -> None:
     report = compute_readiness([], sut=CS, features={})
     entry = core(report)
