@@ -3,7 +3,8 @@
 The harness plays the CSMS. "The OCTT closes the WebSocket connection AND does not accept a reconnect" is
 `csms.go_offline()` (the station's reconnects are refused with HTTP 503 until `csms.go_online()`). Every
 case goes back online and leaves the station idle (no transaction, connectors Available) in a `finally`.
-Covered: TC_E_40_CS (E11), TC_E_29/33_CS (E14, Core M); TC_E_31_CS (E14) and TC_E_44_CS (E08), conditional.
+Covered: TC_E_40_CS (E11), TC_E_29/33_CS (E14, Core M); TC_E_31_CS (E14), TC_E_43_CS (E12), TC_E_44_CS and
+TC_E_45_CS (E08), conditional.
 
 Timing: Part 6's <Configured RetryBackOffWaitMinimum_duration> must exceed the TxUpdatedInterval, so that
 a meter-value event is queued while offline. With a driver that can `advance_clock` (the built-in
@@ -20,6 +21,14 @@ Readings of Part 6 where it is ambiguous (as a certification lab would):
 - TC_E_29/31/33_CS step 3 "the moment the WebSocket connection is restored": the harness holds the
   station's first queued TransactionEventRequest unanswered until GetTransactionStatus is answered, so
   the queue cannot have been emptied yet (a message sent but not yet answered is still undelivered).
+- TC_E_43/45_CS: the memory states IdTokenLocalAuthList are not set up (as TC_E_16_CS: a Full list would
+  replace the SUT's own); IdTokenCached (and, for E_43, OfflineTxForUnknownIdEnabled) make the offline
+  authorization possible. Their offline period is bounded by the retry back-off settings of TC_E_44_CS.
+- TC_E_43_CS: Memory State TransactionEventsInQueueEnded's parking-bay actions only when TxStart/StopPoint
+  uses the bay detector (as TC_E_44_CS's "only needed if").
+- TC_E_45_CS: "Authorized with <Configured GroupIdToken>" is the valid idToken answered with the GroupId
+  valid_idtoken2 shares (as TC_C_41_CS). Beyond Part 6's validations, E08.FR.02: when TxStopPoint lets the
+  authorization end the transaction, the Ended event's stoppedReason is Local (the group token's stop).
 """
 
 from __future__ import annotations
@@ -33,7 +42,7 @@ from typing import Any
 from conformance.errors import SutTimeout
 from conformance.session.endpoints import HarnessCsms
 from conformance.session.session import ReceivedCall
-from conformance.session.states.cs import CsTransaction, cs_connectors_reported
+from conformance.session.states.cs import CsTransaction, cs_connectors_reported, id_token_cached
 from conformance.testing import Setting, case, check, check_equal, configured, setting, step
 
 _BACKOFF_STEPS = 8  # advances of station time by RetryBackOffWaitMinimum allowed for the reconnect
@@ -136,17 +145,20 @@ def _answer(payload: dict[str, Any]) -> dict[str, Any]:
     return {"idTokenInfo": {"status": "Accepted"}} if "idToken" in payload else {}
 
 
-async def _emptied_queue(csms: HarnessCsms, label: str, check_each: Check) -> list[dict[str, Any]]:
+async def _emptied_queue(
+    csms: HarnessCsms, label: str, check_each: Check, rule: str = ""
+) -> list[dict[str, Any]]:
     """The station empties its queue: every TransactionEventRequest, checked, then answered.
 
     A resend of an event the harness received before the connection was closed (same transaction and
     seqNo: the station had not processed its response yet) is no message of the offline period: it is
-    answered, not judged."""
+    answered, not judged. `rule`, if given, is named when the queue holds nothing of the offline period."""
+    named = f"{rule}: " if rule else ""
     events: list[dict[str, Any]] = []
     before = {_event_key(r.payload) for r in csms.history("TransactionEvent") if r.answered}
     with step(f"{label}: the station sends its queued TransactionEventRequests; the OCTT responds"):
         received: ReceivedCall | None = await csms.expect(
-            "TransactionEvent", what="the TransactionEventRequests the station queued while offline"
+            "TransactionEvent", what=f"{named}the TransactionEventRequests the station queued while offline"
         )
         while received is not None:
             p = received.payload
@@ -162,7 +174,7 @@ async def _emptied_queue(csms: HarnessCsms, label: str, check_each: Check) -> li
                 received = await csms.expect("TransactionEvent", timeout=QUEUE_GAP)
             except SutTimeout:
                 received = None
-    check(events, "the station sent no TransactionEventRequest queued while it was offline")
+    check(events, f"{named}the station sent no TransactionEventRequest queued while it was offline")
     return events
 
 
@@ -485,3 +497,170 @@ async def test_TC_E_31_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
         tx.ended = True
 
     await _with_transaction(csms, sut, actions, settings, scenario)
+
+
+# ------------------------------------------------------------------ E12: a whole transaction while offline
+async def _transaction_events_in_queue_ended(
+    csms: HarnessCsms, sut: Any, actions: Any, timing: Timing, tx: CsTransaction
+) -> None:
+    """Memory State TransactionEventsInQueueEnded (Table 441), moved to Before by the errata (TC_E_43_CS):
+    IdTokenCached for the valid idToken, then offline: a whole transaction, then the reconnect.
+
+    IdTokenLocalAuthList is not set up (as TC_E_16_CS: a Full list would replace the SUT's own); the
+    cached idToken and OfflineTxForUnknownIdEnabled (set by the caller) let the offline start happen.
+    The parking-bay actions are only performed when TxStart/StopPoint uses the bay detector."""
+    await id_token_cached(csms, sut, actions)
+    await tx.prepare()
+    token = {"id_token": tx.token["idToken"], "type": tx.token["type"], "evse_id": tx.evse_id}
+    connector = {"evse_id": tx.evse_id, "connector_id": tx.connector_id}
+    bay = "ParkingBayOccupancy" in tx.start_points | tx.stop_points
+
+    async def manual() -> None:
+        if bay:
+            with step("Manual action: drive the EV into the parking bay"):
+                await actions.perform("parking_bay_occupied", {"evse_id": tx.evse_id})
+        with step("Manual action: connect the EV and EVSE"):
+            await actions.perform("plug_in", connector)
+            tx.ev_connected = True
+        with step(f"Manual action: present idToken {tx.token['idToken']!r}"):
+            await actions.perform("present_id_token", token)
+            tx.authorized = True
+        with step("Manual action: present the same idToken as used to start the transaction"):
+            await actions.perform("present_id_token", token)
+            tx.authorized = False
+        with step("Manual action: disconnect the EV and EVSE"):
+            await actions.perform("unplug", connector)
+            tx.ev_connected = False
+        if bay:
+            with step("Manual action: drive the EV out of the parking bay"):
+                await actions.perform("parking_bay_unoccupied", {"evse_id": tx.evse_id})
+
+    await _offline_period(csms, sut, actions, timing, manual=manual)
+
+
+def _has_event_type(events: list[dict[str, Any]], event_type: str, rule: str) -> None:
+    check(
+        any(e.get("eventType") == event_type for e in events),
+        f"{rule}: none of the queued TransactionEventRequests has eventType {event_type} (the transaction"
+        f" took place while offline); got {[e.get('eventType') for e in events]}",
+    )
+
+
+@case(
+    "TC_E_43_CS",
+    requirements=("E12.FR.01", "E12.FR.02", "E12.FR.06"),
+    catches={
+        "queued-events-not-offline": r"TC_E_43_CS step 1 \(E12\): queued TransactionEventRequest #1"
+        r" .*: offline",
+        "offline-events-dropped": r"E12\.FR\.01: (the station sent no TransactionEventRequest queued|the"
+        r" TransactionEventRequests the station queued)",
+    },
+    actions=("plug_in", "present_id_token", "unplug"),
+)
+async def test_TC_E_43_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
+    """A whole transaction while offline: its events are queued and sent afterwards, all offline true,
+    one Started and one Ended (E12.FR.01/02/06; errata 2025-01 6.2.13: the memory state is in Before,
+    the scenario's steps are 1-2)."""
+    timing = Timing.of(actions)
+    # TransactionEventsInQueueEnded: OfflineTxForUnknownIdEnabled true (if implemented). The retry
+    # back-off bounds the offline period (Part 6 leaves its length open).
+    settings = [
+        setting("AuthCtrlr.OfflineTxForUnknownIdEnabled", True, only_if_writable=True),
+        *_backoff(timing.wait),
+    ]
+    tx = CsTransaction(csms, sut, actions)
+    async with configured(csms, settings):
+        try:
+            await _transaction_events_in_queue_ended(csms, sut, actions, timing, tx)
+            rule = "TC_E_43_CS step 1 (E12)"
+            events = await _emptied_queue(csms, "1-2", _offline_true(rule), rule="E12.FR.01")
+            started = [e for e in events if e.get("eventType") == "Started"]
+            if started:  # the cleanup knows the case's transaction
+                tx.started = True
+                tx.transaction_id = started[0].get("transactionInfo", {}).get("transactionId")
+            _has_event_type(events, "Started", rule)
+            _has_event_type(events, "Ended", rule)
+            tx.ended = True
+        finally:
+            await _leave_idle(csms, sut, actions, tx)
+
+
+# ------------------------------------------------------------------ E08: stopped offline by the same GroupId
+def _answer_with_group(csms: HarnessCsms, sut: Any) -> dict[str, Any]:
+    """TC_E_45_CS: the OCTT answers Authorize / TransactionEvent (with an idToken) with <Configured
+    GroupIdToken> (the group valid_idtoken2 shares), the memory state included, as TC_C_41_CS does."""
+    tokens = sut.tokens
+    group_token = tokens.valid2.group_id_token or tokens.group.group_id_token
+    group: dict[str, Any] = group_token.as_ocpp()
+
+    def info(token: Any) -> dict[str, Any]:
+        return {"status": tokens.status_for(token) if isinstance(token, dict) else "Unknown"} | {
+            "groupIdToken": group
+        }
+
+    csms.on("Authorize", lambda call: {"idTokenInfo": info(call.payload.get("idToken"))})
+    csms.on(
+        "TransactionEvent",
+        lambda call: {"idTokenInfo": info(call.payload["idToken"])} if "idToken" in call.payload else {},
+    )
+    return group
+
+
+_STOPPED_BY_AUTHORIZATION = frozenset({"Authorized", "PowerPathClosed", "EnergyTransfer"})
+
+
+def _stopped_locally(events: list[dict[str, Any]], tx: CsTransaction, rule: str) -> None:
+    """Reading of TC_E_45_CS (E08.FR.02): when TxStopPoint lets the authorization end the transaction, the
+    Ended event is the group token's stop, stoppedReason Local (omitted means Local), not the unplug's."""
+    if not tx.stop_points & _STOPPED_BY_AUTHORIZATION:
+        return
+    ended = [e for e in events if e.get("eventType") == "Ended"]
+    reason = ended[0].get("transactionInfo", {}).get("stoppedReason", "Local") if ended else None
+    check_equal(
+        reason,
+        "Local",
+        f"{rule}: Ended transactionInfo.stoppedReason (TxStopPoint {','.join(sorted(tx.stop_points))}: the"
+        " idToken of the same GroupId presented offline ends the transaction)",
+    )
+
+
+@case(
+    "TC_E_45_CS",
+    requirements=("E08.FR.02", "E08.FR.04", "E08.FR.05", "E08.FR.06", "E08.FR.07", "E08.FR.08"),
+    catches={
+        "no-group-stop": r"E08\.FR\.02: Ended transactionInfo\.stoppedReason",
+        "queued-events-not-offline": r"TC_E_45_CS step 3 \(E08\): queued TransactionEventRequest #1"
+        r" .*: offline",
+    },
+    actions=("plug_in", "present_id_token", "unplug"),
+)
+async def test_TC_E_45_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
+    """The transaction is stopped while offline by valid_idtoken2, cached with the same GroupId: its events
+    are queued and sent afterwards, all offline true, one Ended (E08.FR.02/04-08)."""
+    timing = Timing.of(actions)
+    # IdTokenCached needs the cache, and using it offline LocalAuthorizeOffline ("if implemented").
+    settings = [
+        setting("AuthCacheCtrlr.Enabled", True, only_if_writable=True),
+        setting("AuthCtrlr.LocalAuthorizeOffline", True, only_if_writable=True),
+        *_backoff(timing.wait),
+    ]
+    token2 = {"idToken": sut.tokens.valid2.id_token, "type": sut.tokens.valid2.type}
+    tx = CsTransaction(csms, sut, actions)
+    async with configured(csms, settings):
+        try:
+            _answer_with_group(csms, sut)
+            # Memory State IdTokenCached for valid_idtoken2 with the GroupIdToken; IdTokenLocalAuthList is
+            # not set up (as TC_E_16/43_CS: a Full list would replace the SUT's own).
+            await id_token_cached(csms, sut, actions, "valid2")
+            await tx.prepare()
+            await tx.energy_transfer_started()  # Authorized (answered with the GroupIdToken), then this
+            await _offline_period(
+                csms, sut, actions, timing, manual=lambda: _stop_while_offline(csms, actions, tx, token2)
+            )
+            rule = "TC_E_45_CS step 3 (E08)"
+            events = await _emptied_queue(csms, "3-4", _offline_true(rule), rule="E08.FR.04")
+            _one_ended(events, rule)
+            tx.ended = True
+            _stopped_locally(events, tx, "E08.FR.02")
+        finally:
+            await _leave_idle(csms, sut, actions, tx)

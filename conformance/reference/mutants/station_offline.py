@@ -2,7 +2,8 @@
 
 Each is honoured at the one place the rule lives: the queue answer of GetTransactionStatus in
 `reference/station/handlers.py`, the queueing of TransactionEvents in `reference/station/transactions.py`.
-TC_E_40/44_CS also reuse `queued-events-not-offline` (station_c).
+TC_E_40/43/44/45_CS also reuse `queued-events-not-offline` (station_c); TC_E_45_CS reuses `no-group-stop`
+(station_c: C09.FR.03, whose group stop E08.FR.02 needs offline too).
 """
 
 from __future__ import annotations

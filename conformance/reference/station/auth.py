@@ -80,7 +80,8 @@ async def authorize(st: StationCore, id_token: dict[str, Any]) -> dict[str, Any]
         response = await st.outbox.call("Authorize", {"idToken": id_token})
     except (Offline, CallFailed):
         if local == "Accepted" and st.dm.get_bool("AuthCtrlr", "LocalAuthorizeOffline"):
-            return {"status": "Accepted", "source": "local-offline"}
+            # The stored groupIdToken too: offline, a token of the same GroupId may stop (E08 / TC_E_45_CS).
+            return _local_info(st, id_token) | {"status": "Accepted", "source": "local-offline"}
         unknown_ok = not st.is_mutant("offline-unknown-id-refused")  # C15.FR.02 / TC_C_26_CS
         if st.dm.get_bool("AuthCtrlr", "OfflineTxForUnknownIdEnabled") and local is None and unknown_ok:
             return {"status": "Accepted", "source": "offline-unknown"}
