@@ -88,6 +88,11 @@ CASE_DESCRIPTIONS: dict[str, Path] = {
     "TC_B_28_CS": DESCRIPTIONS / "without_summary_inventory_and_evse_reset.toml",  # NOT C-13
     "TC_B_29_CS": DESCRIPTIONS / "without_summary_inventory_and_evse_reset.toml",  # NOT C-13
     "TC_B_41_CS": DESCRIPTIONS / "two_evses.toml",  # HFS-8 > 1
+    "TC_L_11_CS": DESCRIPTIONS / "firmware_without_cancel.toml",  # NOT C-60
+    "TC_L_12_CS": DESCRIPTIONS / "firmware_waits_for_transactions.toml",  # C-20, NOT C-43/AQ-7, HFS-8>1
+    "TC_L_13_CS": DESCRIPTIONS / "firmware_waits_for_transactions.toml",  # NOT C-43, NOT AQ-7
+    "TC_L_14_CS": DESCRIPTIONS / "firmware_new_sessions_pending_update.toml",  # C-20, AQ-7, HFS-8>1
+    "TC_L_16_CS": DESCRIPTIONS / "firmware_update_during_transaction.toml",  # C-43
 }
 
 

@@ -32,6 +32,8 @@ Readings of Part 6 where it is ambiguous (as a certification lab would):
   would otherwise take "SCHEDULE_OFFSET seconds from now" for a time already past.
 - TC_L_10_CS: "busy downloading" is made certain by the server holding the first download unanswered
   until the case ends.
+- TC_L_11/12/13/14/16_CS: their own readings are in their docstrings. The built-in station's defaults make
+  them not applicable; tests/descriptions/firmware_*.toml describe it built otherwise (vendor switches).
 """
 
 from __future__ import annotations
@@ -74,6 +76,7 @@ FAILED = ("InstallVerificationFailed", "InstallationFailed")
 # Where an update ends (Part 2 FirmwareStatusEnumType): what a failed case waits for before the next one.
 FINAL = ("Installed", "DownloadFailed", "InvalidSignature", *FAILED)
 NO_REQUEST_ID = r"FirmwareStatusNotificationRequest\.requestId"
+STATUS_AT = r"FirmwareStatusNotificationRequest\.status \(step {label}\)"  # a status check's failure
 _request_ids = itertools.count(int(time.time()) % 100000 * 10)  # fresh ids per run
 
 
@@ -444,7 +447,7 @@ class FirmwareUpdate:
                         unreported.discard((evse_id, connector_id))
                         if value == "Unavailable":
                             unavailable.add((evse_id, connector_id))
-                        elif value == "Available":
+                        elif value in ("Available", "Occupied"):  # Occupied: its transaction goes on (C-43)
                             unavailable.discard((evse_id, connector_id))
         if outcome == "Installed":
             check(
@@ -659,6 +662,35 @@ async def test_TC_L_10_CS(csms: HarnessCsms, sut: Any) -> None:
 
 
 @case(
+    "TC_L_11_CS",
+    requirements=("L01.FR.01", "L01.FR.10", "L01.FR.20", "L01.FR.27"),
+    catches={"firmware-cancel-unsupported": r"UpdateFirmwareResponse\.status \(step 5-6\)"},
+)
+async def test_TC_L_11_CS(csms: HarnessCsms, sut: Any) -> None:
+    """Secure Firmware Update - Unable to cancel (L01.FR.27, NOT C-60): a second update is Rejected and the
+    first goes on, its statuses under the first requestId.
+
+    Reading (TC_L_11_CS): as in TC_L_10_CS, "busy downloading" is made certain by the server holding the
+    first download until the second request has been answered; the second request names the same
+    <Configured firmware_location> (a path the server serves)."""
+    await ready(csms, sut)
+    async with firmware_server(csms) as server:
+        held = server.serve(f"/hold/ocpp-conformance-{VERSION}.bin", IMAGE)  # answered at release()
+        first = await FirmwareUpdate.start(
+            csms, sut, server, "1-2", firmware(held, IMAGE, await station_now(csms))
+        )
+        await first.status("3-4", "Downloading")
+        location = server.serve(f"/firmware/ocpp-conformance-{VERSION}.bin", IMAGE)
+        await update_firmware(
+            csms, server, "5-6", firmware(location, IMAGE, await station_now(csms)), "Rejected"
+        )
+        server.release()
+        await first.status("7-8", "Downloaded")
+        await first.status("9-10", "SignatureVerified")
+        await first.install(11)
+
+
+@case(
     "TC_L_18_CS",
     requirements=(),
     catches={"firmware-unsigned-accepted": r"UpdateFirmwareResponse\.status \(step 1-2\)"},
@@ -781,3 +813,270 @@ async def test_TC_L_15_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
                 with contextlib.suppress(Exception):
                     await actions.perform("unplug", {"evse_id": tx.evse_id, "connector_id": tx.connector_id})
             raise
+
+
+async def _leave_idle(csms: HarnessCsms, actions: Any, tx: CsTransaction) -> None:
+    """After a failed case: end what is left of the transaction (best effort) so the next case finds the
+    station idle, Part 6's general precondition."""
+    if tx.ev_connected or tx.started:
+        with contextlib.suppress(Exception):
+            await actions.perform("unplug", {"evse_id": tx.evse_id, "connector_id": tx.connector_id})
+
+
+@case(
+    "TC_L_16_CS",
+    requirements=("L01.FR.01", "L01.FR.06", "L01.FR.10", "L01.FR.20"),
+    catches={"firmware-c43-waits-for-transaction": STATUS_AT.format(label="9-10")},
+)
+async def test_TC_L_16_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
+    """Secure Firmware Update - Able to update firmware with ongoing transaction (L01.FR.06, C-43).
+
+    Reading (TC_L_16_CS): Part 6 has no step that ends the transaction; it is ended after the scenario
+    (StopAuthorized, EVDisconnected), with the state's own validations, so the next case finds the station
+    idle. The optional steps of the installation (connectors Unavailable and back, reboots) are accepted as
+    in TC_L_01_CS."""
+    await ready(csms, sut)
+    tx = CsTransaction(csms, sut, actions)
+    await tx.prepare()
+    async with firmware_server(csms) as server:
+        try:
+            with step("Reusable State EnergyTransferStarted"):
+                await tx.energy_transfer_started()
+            location = server.serve(f"/firmware/ocpp-conformance-{VERSION}.bin", IMAGE)
+            update = await FirmwareUpdate.start(
+                csms, sut, server, "1-2", firmware(location, IMAGE, await station_now(csms))
+            )
+            await update.status("3-4", "Downloading")
+            await update.status("5-6", "Downloaded")
+            await update.status("7-8", "SignatureVerified")
+            await update.status("9-10", "Installing")
+            await update.install(11, installing=True)
+            if not tx.ended:
+                with step("after the scenario: the transaction is ended (StopAuthorized, EVDisconnected)"):
+                    await tx.ev_connected_post_session()
+                    await tx.ev_disconnected()
+        except BaseException:
+            await _leave_idle(csms, actions, tx)
+            raise
+
+
+def _statuses(csms: HarnessCsms, update: FirmwareUpdate, before: int | None = None) -> list[str]:
+    """The statuses the station reported for `update` so far (up to history position `before`)."""
+    return [
+        str(r.payload.get("status"))
+        for r in csms.history()[:before]
+        if r.action == "FirmwareStatusNotification" and r.payload.get("requestId") == update.request_id
+    ]
+
+
+def _no_download_before(
+    csms: HarnessCsms, update: FirmwareUpdate, label: str, before: int | None = None
+) -> None:
+    """NOT AQ-7 (TC_L_12_CS / TC_L_13_CS): before the transactions have ended (history position `before`,
+    default now) the station may report DownloadScheduled, nothing further (Part 6 orders Downloading after
+    ParkingBayUnoccupied)."""
+    early = [s for s in _statuses(csms, update, before) if s != "DownloadScheduled"]
+    check(
+        not early,
+        f"step {label}: FirmwareStatusNotificationRequest {', '.join(early)} while a transaction is ongoing:"
+        " a station unable to download firmware during a transaction (NOT AQ-7) downloads once it has"
+        " ended (L01.FR.06)",
+    )
+
+
+def _ended_at(csms: HarnessCsms, tx: CsTransaction) -> int | None:
+    """History position of the TransactionEvent Ended of `tx` (None if none was received)."""
+    for position, received in enumerate(csms.history()):
+        info = received.payload.get("transactionInfo", {})
+        if (
+            received.action == "TransactionEvent"
+            and received.payload.get("eventType") == "Ended"
+            and info.get("transactionId") == tx.transaction_id
+        ):
+            return position
+    return None
+
+
+async def _downloads_after(update: FirmwareUpdate, first: int) -> None:
+    """Steps first .. first+5: Downloading, Downloaded, SignatureVerified, after an optional late
+    DownloadScheduled (a station may send it at any time before downloading)."""
+    label = f"{first}-{first + 1}"
+    scheduled = "DownloadScheduled" in update.seen
+    got = await update.status(label, "Downloading", *(() if scheduled else ("DownloadScheduled",)))
+    if got == "DownloadScheduled":
+        await update.status(label, "Downloading")
+    await update.status(f"{first + 2}-{first + 3}", "Downloaded")
+    await update.status(f"{first + 4}-{first + 5}", "SignatureVerified")
+
+
+@case(
+    "TC_L_13_CS",
+    requirements=("L01.FR.01", "L01.FR.06", "L01.FR.07", "L01.FR.10", "L01.FR.20"),
+    catches={"firmware-download-during-transaction": r"while a transaction is ongoing.*NOT AQ-7"},
+)
+async def test_TC_L_13_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
+    """Secure Firmware Update - Unable to download/install firmware with ongoing transaction -
+    AllowNewSessionsPendingFirmwareUpdate is false (L01.FR.06, L01.FR.07; NOT C-43 and NOT AQ-7).
+
+    Readings (TC_L_13_CS): step 3 (DownloadScheduled) is optional, so it is accepted whenever it comes
+    before Downloading; what may not come is any further status before the transaction has ended (step 8
+    follows step 7), checked on the order the station's messages arrived in."""
+    await ready(csms, sut)
+    allow = setting("ChargingStation.AllowNewSessionsPendingFirmwareUpdate", False)
+    async with configured(csms, [allow]):
+        tx = CsTransaction(csms, sut, actions)
+        await tx.prepare()
+        async with firmware_server(csms) as server:
+            try:
+                with step("Reusable State EnergyTransferStarted"):
+                    await tx.energy_transfer_started()
+                location = server.serve(f"/firmware/ocpp-conformance-{VERSION}.bin", IMAGE)
+                update = await FirmwareUpdate.start(
+                    csms, sut, server, "1-2", firmware(location, IMAGE, await station_now(csms))
+                )
+                await _others_unavailable(csms, sut, tx, "5-6")
+                _no_download_before(csms, update, "3-6")
+                if "DownloadScheduled" in _statuses(csms, update):
+                    await update.status("3-4", "DownloadScheduled")  # optional: accepted when it came
+                await _parking_bay_unoccupied(csms, actions, tx, "7")
+                _no_download_before(csms, update, "7", _ended_at(csms, tx))
+                await _downloads_after(update, 8)
+                await update.install(14)
+            except BaseException:
+                await _leave_idle(csms, actions, tx)
+                raise
+
+
+def _second_connector(sut: Any, tx: CsTransaction) -> tuple[int, int]:
+    """<Configured second Connector>: the first connector of another EVSE (HFS-8 > 1)."""
+    others = [(e, c) for e, c in connectors_of(sut) if e != tx.evse_id]
+    if not others:
+        pytest.skip("the SUT description names one EVSE; TC_L_12_CS / TC_L_14_CS need a second (HFS-8 > 1)")
+    return others[0]
+
+
+@case(
+    "TC_L_12_CS",
+    requirements=("L01.FR.01", "L01.FR.06", "L01.FR.07", "L01.FR.10", "L01.FR.20"),
+    catches={"firmware-download-during-transaction": STATUS_AT.format(label="3-4")},
+)
+async def test_TC_L_12_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
+    """Secure Firmware Update - Unable to download/install firmware with ongoing transaction -
+    AllowNewSessionsPendingFirmwareUpdate is true (L01.FR.06, L01.FR.07; C-20, NOT C-43, NOT AQ-7, HFS-8 > 1).
+
+    Readings (TC_L_12_CS): unlike TC_L_13_CS, step 3 (DownloadScheduled) carries no "optional" note and is a
+    tool validation, so it is required, before Downloading. No status beyond it may come before the second
+    transaction has ended (step 8 follows step 7). "(If implemented)": a station that rejects the setting
+    runs the case without it (C-20 makes the case applicable only where it is implemented)."""
+    await ready(csms, sut)
+    allow = setting("ChargingStation.AllowNewSessionsPendingFirmwareUpdate", True, only_if_writable=True)
+    async with configured(csms, [allow]):
+        tx = CsTransaction(csms, sut, actions)
+        evse_id, connector_id = _second_connector(sut, tx)
+        second = CsTransaction(csms, sut, actions, evse_id=evse_id, connector_id=connector_id)
+        await tx.prepare()
+        await second.prepare()
+        async with firmware_server(csms) as server:
+            try:
+                with step("Reusable State EnergyTransferStarted for <Configured connectorId>"):
+                    await tx.energy_transfer_started()
+                location = server.serve(f"/firmware/ocpp-conformance-{VERSION}.bin", IMAGE)
+                update = await FirmwareUpdate.start(
+                    csms, sut, server, "1-2", firmware(location, IMAGE, await station_now(csms))
+                )
+                await update.status("3-4", "DownloadScheduled")
+                with step("5: Reusable State EnergyTransferStarted for <Configured second Connector>"):
+                    await second.energy_transfer_started()
+                await _parking_bay_unoccupied(csms, actions, tx, "6")
+                _no_download_before(csms, update, "6")
+                await _parking_bay_unoccupied(csms, actions, second, "7")
+                _no_download_before(csms, update, "7", _ended_at(csms, second))
+                await _downloads_after(update, 8)
+                await update.install(14)
+            except BaseException:
+                await _leave_idle(csms, actions, tx)
+                await _leave_idle(csms, actions, second)
+                raise
+
+
+@case(
+    "TC_L_14_CS",
+    requirements=("L01.FR.01", "L01.FR.06", "L01.FR.07", "L01.FR.10", "L01.FR.20"),
+    catches={"firmware-install-during-transaction": r"while a transaction is ongoing.*L01\.FR\.06"},
+)
+async def test_TC_L_14_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
+    """Secure Firmware Update - Unable to install and activate firmware with ongoing transaction -
+    AllowNewSessionsPendingFirmwareUpdate is true (L01.FR.06, L01.FR.07; C-20, NOT C-43, AQ-7, HFS-8 > 1).
+
+    Readings (TC_L_14_CS): step 11a's 30-60 s wait is sut.timeouts.no_message, as in TC_L_15_CS; no
+    activation (InstallRebooting, Installed, a BootNotification) may come before the second transaction
+    has ended, checked on the order the station's messages arrived in."""
+    await ready(csms, sut)
+    allow = setting("ChargingStation.AllowNewSessionsPendingFirmwareUpdate", True, only_if_writable=True)
+    async with configured(csms, [allow]):
+        tx = CsTransaction(csms, sut, actions)
+        evse_id, connector_id = _second_connector(sut, tx)
+        second = CsTransaction(csms, sut, actions, evse_id=evse_id, connector_id=connector_id)
+        await tx.prepare()
+        await second.prepare()
+        async with firmware_server(csms) as server:
+            try:
+                with step("Reusable State EnergyTransferStarted for EVSEId 1 and ConnectorId 1"):
+                    await tx.energy_transfer_started()
+                location = server.serve(f"/firmware/ocpp-conformance-{VERSION}.bin", IMAGE)
+                update = await FirmwareUpdate.start(
+                    csms, sut, server, "1-2", firmware(location, IMAGE, await station_now(csms))
+                )
+                await update.status("3-4", "Downloading")
+                await update.status("5-6", "Downloaded")
+                await update.status("7-8", "SignatureVerified")
+                first = await update.status("9-10", "InstallScheduled", "Installing")
+                with step("11: Reusable State EnergyTransferStarted for <Configured second Connector>"):
+                    try:
+                        await second.energy_transfer_started()
+                    except (ConformanceFailure, SutTimeout):
+                        _not_activated_before(csms, update, "11")  # an activation meanwhile is the cause
+                        raise
+                _not_activated_before(csms, update, "11")
+                if first == "Installing":
+                    await _not_activated(csms, sut, "11a")
+                await _parking_bay_unoccupied(csms, actions, tx, "12")
+                _not_activated_before(csms, update, "12")
+                await _parking_bay_unoccupied(csms, actions, second, "13")
+                _not_activated_before(csms, update, "13", _ended_at(csms, second))
+                await update.install(14, installing=first == "Installing")
+            except BaseException:
+                await _leave_idle(csms, actions, tx)
+                await _leave_idle(csms, actions, second)
+                raise
+
+
+def _not_activated_before(
+    csms: HarnessCsms, update: FirmwareUpdate, label: str, before: int | None = None
+) -> None:
+    """No activation (InstallRebooting, Installed, a BootNotification) up to history position `before`
+    (default now): the transactions are not all over yet (L01.FR.06)."""
+    since = next(
+        (
+            i
+            for i, r in enumerate(csms.history())
+            if r.action == "FirmwareStatusNotification" and r.payload.get("requestId") == update.request_id
+        ),
+        0,
+    )
+    early = [
+        f"BootNotificationRequest ({r.payload.get('reason')})"
+        if r.action == "BootNotification"
+        else f"FirmwareStatusNotificationRequest {r.payload.get('status')}"
+        for r in csms.history()[since:before]
+        if r.action == "BootNotification"
+        or (
+            r.action == "FirmwareStatusNotification"
+            and r.payload.get("status") in ("InstallRebooting", "Installed")
+        )
+    ]
+    check(
+        not early,
+        f"step {label}: the station sent {', '.join(early)} while a transaction is ongoing: it may install,"
+        " not activate new firmware before every transaction has ended (L01.FR.06)",
+    )

@@ -1,4 +1,5 @@
-"""Faults of block L (secure firmware update, L01) of the reference station, for TC_L_02/03/07/08/18_CS.
+"""Faults of block L (secure firmware update, L01) of the reference station, for
+TC_L_02/03/07/08/11/12/13/16/18_CS (L_11/12/13/16 under SUT descriptions: NOT C-60, NOT AQ-7, C-43).
 
 Each is honoured at the one place its rule lives, in `reference/station/firmware.py` (the L01 faults of
 TC_L_01/05/06/12/14_CS are in `station_lmno.py`).
@@ -57,6 +58,21 @@ MUTANTS: Final[dict[str, Mutant]] = {
             "firmware-unsigned-accepted",
             "L01 / TC_L_18_CS",
             "accepts an UpdateFirmwareRequest without signingCertificate and signature (a non-secure update)",
+        ),
+        _m(
+            "firmware-cancel-unsupported",
+            "L01.FR.27 / TC_L_11_CS (NOT C-60)",
+            "a station that cannot cancel an ongoing firmware update answers a second one AcceptedCanceled",
+        ),
+        _m(
+            "firmware-download-during-transaction",
+            "L01.FR.06 / TC_L_12_CS, TC_L_13_CS (NOT AQ-7)",
+            "a station that cannot download with a transaction ongoing downloads at once anyway",
+        ),
+        _m(
+            "firmware-c43-waits-for-transaction",
+            "L01.FR.06 / TC_L_16_CS (C-43)",
+            "a station able to update during a transaction reports InstallScheduled and waits for it to end",
         ),
     )
 }

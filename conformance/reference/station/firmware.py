@@ -138,6 +138,17 @@ def _signing_cert_status(st: StationCore, pem: str) -> str:
     return "Accepted"
 
 
+def _vendor_switch(st: StationCore, name: str, default: bool) -> bool:
+    """Vendor switches a SUT description sets on component ReferenceStation (tests/descriptions):
+    FirmwareCancel (C-60), FirmwareDownloadDuringTransaction (AQ-7),
+    FirmwareInstallDuringTransaction (C-43)."""
+    try:
+        value = st.dm.get("ReferenceStation", name).strip().lower()
+    except KeyError:
+        return default
+    return value == "true" if value in ("true", "false") else default
+
+
 def _reboot_required(st: StationCore) -> bool:
     """Activation reboots unless a lab sets FirmwareCtrlr/RebootRequired=false in the device model."""
     var = st.dm.variable(ComponentKey("FirmwareCtrlr"), VariableKey("RebootRequired"))
@@ -164,6 +175,9 @@ def update_firmware(st: StationCore, req: dict[str, Any]) -> tuple[str, Firmware
     if running is not None and running.task is not None and not running.task.done():
         if running.status in _UNCANCELLABLE:
             return "Rejected", None  # L01.FR.27
+        cancels = _vendor_switch(st, "FirmwareCancel", True) or st.is_mutant("firmware-cancel-unsupported")
+        if not cancels:
+            return "Rejected", None  # NOT C-60 (TC_L_11_CS): the ongoing update goes on
         running.task.cancel()  # L01.FR.24: the new request replaces the ongoing one
         status = "AcceptedCanceled"
     request_id = int(req["requestId"])
@@ -243,6 +257,9 @@ async def _run(st: StationCore, job: FirmwareJob) -> None:
     if retrieve_at is not None and retrieve_at > st.clock.now():
         _notify(st, job, "DownloadScheduled")  # TC_L_03_CS
         await st.clock.sleep_until(retrieve_at)
+    if not _vendor_switch(st, "FirmwareDownloadDuringTransaction", True):
+        # NOT AQ-7 (TC_L_12_CS / TC_L_13_CS): neither download nor install while a transaction runs.
+        await _wait_until_idle(st, job, "DownloadScheduled", "firmware-download-during-transaction")
     image: Image | None = None
     for attempt in range(job.retries + 1):
         _notify(st, job, "Downloading")
@@ -253,6 +270,7 @@ async def _run(st: StationCore, job: FirmwareJob) -> None:
             await st.clock.sleep(job.retry_interval)
     if image is None:
         _notify(st, job, "DownloadFailed")  # TC_L_07_CS
+        st.report_all_connectors(force=False)  # EVSEs a NOT AQ-7 wait kept Unavailable are available again
         return
     _notify(st, job, "Downloaded")
     unsigned = not fw.get("signingCertificate") or not fw.get("signature")  # only with a mutant
@@ -262,6 +280,7 @@ async def _run(st: StationCore, job: FirmwareJob) -> None:
     if not verified and not unsigned and not st.is_mutant("firmware-signature-unchecked"):
         _notify(st, job, "InvalidSignature")  # L01.FR.03 / TC_L_06_CS
         st.security_event("InvalidFirmwareSignature")
+        st.report_all_connectors(force=False)  # as after DownloadFailed
         return
     _notify(st, job, "SignatureVerified")
     install_at = _parse_time(fw.get("installDateTime"))
@@ -270,7 +289,10 @@ async def _run(st: StationCore, job: FirmwareJob) -> None:
     if install_at is not None and install_at > st.clock.now():
         _notify(st, job, "InstallScheduled")  # TC_L_02_CS
         await st.clock.sleep_until(install_at)
-    await _wait_until_idle(st, job)
+    if not _vendor_switch(st, "FirmwareInstallDuringTransaction", False):  # C-43 (TC_L_16_CS) when true
+        await _wait_until_idle(st, job, "InstallScheduled", "firmware-install-during-transaction")
+    elif st.is_mutant("firmware-c43-waits-for-transaction"):
+        await _wait_until_idle(st, job, "InstallScheduled", "")  # TC_L_16_CS broken on purpose
     await _install(st, job, location, image)
 
 
@@ -298,14 +320,14 @@ def _new_sessions_allowed(st: StationCore) -> bool:
     return var is not None and var.read().lower() == "true"
 
 
-async def _wait_until_idle(st: StationCore, job: FirmwareJob) -> None:
+async def _wait_until_idle(st: StationCore, job: FirmwareJob, notice: str, mutant: str) -> None:
     """L01.FR.06: install only once every transaction has ended (TC_L_12_CS ... TC_L_15_CS); meanwhile,
     unless AllowNewSessionsPendingFirmwareUpdate is true, EVSEs without a transaction are Unavailable
     (L01.FR.07, TC_L_13_CS / TC_L_15_CS step 5 / 11)."""
-    if st.is_mutant("firmware-install-during-transaction") or not _busy(st):
+    if (mutant and st.is_mutant(mutant)) or not _busy(st):
         return
-    if job.status != "InstallScheduled":
-        _notify(st, job, "InstallScheduled")
+    if job.status != notice:
+        _notify(st, job, notice)
     fw = state(st)
     if not _new_sessions_allowed(st):
         fw.blocked = {e.evse_id for e in st.evses.values() if e.tx is None}
@@ -323,7 +345,9 @@ async def _wait_until_idle(st: StationCore, job: FirmwareJob) -> None:
 
 async def _install(st: StationCore, job: FirmwareJob, location: str, image: Image) -> None:
     was_operative = st.operative
-    st.operative = False  # connectors Unavailable while installing (TC_L_01_CS step 9, optional)
+    hot = _busy(st) and _vendor_switch(st, "FirmwareInstallDuringTransaction", False)  # C-43
+    if not hot:  # C-43 (TC_L_16_CS): the transaction goes on, its connector and the others as they are
+        st.operative = False  # connectors Unavailable while installing (TC_L_01_CS step 9, optional)
     st.report_all_connectors(force=False)
     _notify(st, job, "Installing")
     version = None if image.simulated else image_version(image.data)
@@ -342,6 +366,22 @@ async def _install(st: StationCore, job: FirmwareJob, location: str, image: Imag
     state(st).installed_location = location
     if version is not None:
         state(st).installed_version = version  # reported by the next BootNotification (issue 3)
+    if hot:
+        # C-43 (TC_L_16_CS): activated without a reboot, so the transaction goes on; the station reconnects
+        # to re-establish the protocol version handshake (step 11), then reports Installed (step 12-15).
+        with contextlib.suppress(Exception):
+            await st.outbox.drain(st.config.response_timeout)  # what was reported goes out first
+            await st.drop_connection()
+        await _until_detached(st)
+        _notify(st, job, "Installed")
+        if not st.is_mutant("firmware-updated-event-missing"):
+            st.security_events.append("FirmwareUpdated")
+            st.outbox.post(
+                "SecurityEventNotification",
+                {"type": "FirmwareUpdated", "timestamp": st.timestamp()},
+                queue_offline=True,
+            )
+        return
     if _reboot_required(st):
         _notify(st, job, "InstallRebooting")
         # RebootBeforeFirmwareActivation step 3: reason FirmwareUpdate (a mutant says PowerUp).
