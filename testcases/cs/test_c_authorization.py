@@ -18,7 +18,12 @@ from conformance.session import states
 from conformance.session.endpoints import HarnessCsms
 from conformance.session.session import ReceivedCall
 from conformance.session.states.common import id_token_of
-from conformance.session.states.cs import CsTransaction, cs_connectors_reported, id_token_cached
+from conformance.session.states.cs import (
+    CsTransaction,
+    cs_connectors_reported,
+    cs_precondition_booted,
+    id_token_cached,
+)
 from conformance.testing import case, check, check_equal, step
 from conformance.testing import configuration as cfg
 
@@ -31,15 +36,6 @@ AUTH_ENABLED = (
 
 
 # ------------------------------------------------------------------ shared scenario steps
-async def _station_booted(csms: HarnessCsms, sut: Any) -> None:
-    """Part 6's general precondition (Booted). The first case of a run can begin before the station's
-    BootNotification has even arrived (the fixture waits for the connection only): then wait for the
-    boot and the connectors' Available reports that follow it, so that no manual action is lost."""
-    if csms.sut_identity:
-        return
-    with step("Precondition: the station that has just connected boots"):
-        await csms.expect("BootNotification", what="the first BootNotificationRequest of the station")
-    await cs_connectors_reported(csms, sut, "Available", label="Precondition")
 
 
 async def _back_to_idle(csms: HarnessCsms, sut: Any, actions: Any, tx: CsTransaction) -> None:
@@ -89,7 +85,7 @@ async def _local_start_not_accepted(
     """TC_C_02/06/07/56_CS: EVConnectedPreSession, present a token, AuthorizeResponse `status`,
     then no TransactionEventRequest within the message timeout (C01.FR.02)."""
     token = id_token_of(getattr(sut.tokens, token_role))
-    await _station_booted(csms, sut)
+    await cs_precondition_booted(csms, sut)
     async with cfg.configured(csms, AUTH_ENABLED):
         tx = CsTransaction(csms, sut, actions)
         await tx.prepare()
@@ -193,7 +189,7 @@ async def test_TC_C_04_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     """Local stop with a different idToken (sut.tokens.unknown, no group id): the CSMS accepts it,
     yet the transaction goes on: no TransactionEventRequest with an idToken, none Ended."""
     other = id_token_of(sut.tokens.unknown)
-    await _station_booted(csms, sut)
+    await cs_precondition_booted(csms, sut)
     async with cfg.configured(csms, AUTH_ENABLED):
         tx = CsTransaction(csms, sut, actions)
         await tx.prepare()
@@ -318,7 +314,7 @@ async def test_TC_C_39_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
 
     Part 6 names <Configured valid_idtoken> in the validations of steps 6 and 8, yet step 6 presents
     "other valid idToken": we read those steps as validating the token presented (sut.tokens.group)."""
-    await _station_booted(csms, sut)
+    await cs_precondition_booted(csms, sut)
     _answer_with_group(csms, sut, {})
     other = id_token_of(sut.tokens.group)
     tx = CsTransaction(csms, sut, actions)
@@ -349,7 +345,7 @@ async def test_TC_C_42_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     stop the transaction (post scenario: the energy transfer goes on).
 
     As in TC_C_39_CS, step 6 is validated against the token presented (sut.tokens.invalid)."""
-    await _station_booted(csms, sut)
+    await cs_precondition_booted(csms, sut)
     invalid = id_token_of(sut.tokens.invalid)
     _answer_with_group(csms, sut, {invalid["idToken"]: "Invalid"})
     tx = CsTransaction(csms, sut, actions)
@@ -420,7 +416,7 @@ async def test_TC_C_37_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     """ClearCache Accepted with the cache enabled; the cached valid idToken is then authorized online
     again (AuthorizeRequest, TransactionEventRequest Authorized) and energy transfer starts.
     ParkingBayOccupied (step 3) is optional (Table 435 note) and skipped."""
-    await _station_booted(csms, sut)
+    await cs_precondition_booted(csms, sut)
     token = id_token_of(sut.tokens.valid)
     async with cfg.configured(csms, AUTH_CACHE_ENABLED):
         await id_token_cached(csms, sut, actions)
@@ -448,7 +444,7 @@ async def test_TC_C_37_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
 )
 async def test_TC_C_38_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     """ClearCache Rejected while AuthCacheCtrlr.Enabled is false (set, then restored)."""
-    await _station_booted(csms, sut)
+    await cs_precondition_booted(csms, sut)
     # Part 6 lists the configuration state before the memory state; with the cache disabled the
     # memory state stores nothing, which does not change what this case checks (the answer).
     async with cfg.configured(csms, (cfg.setting("AuthCacheCtrlr.Enabled", False, only_if_writable=True),)):
@@ -480,7 +476,7 @@ async def _cached_not_accepted(csms: HarnessCsms, sut: Any, actions: Any, role: 
     """TC_C_09/10/11_CS: the `role` idToken is cached with a status other than Accepted; presented
     again, it is still authorized online (AuthorizeRequest), and the OCTT answers `status`."""
     token = id_token_of(getattr(sut.tokens, role))
-    await _station_booted(csms, sut)
+    await cs_precondition_booted(csms, sut)
     async with cfg.configured(csms, CACHE_PRE_AUTHORIZE):
         await id_token_cached(csms, sut, actions, role)
         csms.on("Authorize", {"idTokenInfo": {"status": status}})
@@ -537,7 +533,7 @@ async def test_TC_C_12_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     Part 6 names <Configured valid_idtoken> in the step 1 validation; the invalid one is presented.
     Afterwards the cache is cleared (not a Part 6 step): it would hold the invalid token as Accepted."""
     token = id_token_of(sut.tokens.invalid)
-    await _station_booted(csms, sut)
+    await cs_precondition_booted(csms, sut)
     async with cfg.configured(csms, CACHE_PRE_AUTHORIZE):
         await id_token_cached(csms, sut, actions, "invalid")
         accepted = {"idTokenInfo": {"status": "Accepted"}}
@@ -572,7 +568,7 @@ async def test_TC_C_36_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     """Cache with AuthCtrlr.LocalPreAuthorize false: the cached valid idToken is still authorized
     online (AuthorizeRequest); the OCTT answers Invalid. No EV is connected (no reusable state)."""
     token = id_token_of(sut.tokens.valid)
-    await _station_booted(csms, sut)
+    await cs_precondition_booted(csms, sut)
     settings = (
         cfg.setting("AuthCacheCtrlr.Enabled", True),
         cfg.setting("AuthCtrlr.LocalPreAuthorize", False),
@@ -598,7 +594,7 @@ async def test_TC_C_32_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     for the cached Accepted token is what shows the cache was lost, so we read the purpose (C10.FR.02)
     as: no AuthorizeRequest for it after the reboot."""
     token = id_token_of(sut.tokens.valid)
-    await _station_booted(csms, sut)
+    await cs_precondition_booted(csms, sut)
     settings = (
         cfg.setting("AuthCacheCtrlr.Enabled", True, only_if_writable=True),
         cfg.setting("AuthCtrlr.LocalPreAuthorize", True),
@@ -683,7 +679,7 @@ async def test_TC_C_08_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     then energy transfer starts (post scenario). The Authorized state is walked by hand: with the cable
     already in, the authorization itself may start the transaction (TxStartPoint PowerPathClosed)."""
     token = id_token_of(sut.tokens.valid)
-    await _station_booted(csms, sut)
+    await cs_precondition_booted(csms, sut)
     async with cfg.configured(csms, CACHE_LOCAL):
         await id_token_cached(csms, sut, actions)
         tx = CsTransaction(csms, sut, actions)
@@ -709,7 +705,7 @@ async def test_TC_C_13_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     """Cache Accepted before the cable is connected: authorized from the cache (step 1 per
     TxStartPoint), then EVConnectedPreSession and EnergyTransferStarted. ParkingBayOccupied is optional."""
     token = id_token_of(sut.tokens.valid)
-    await _station_booted(csms, sut)
+    await cs_precondition_booted(csms, sut)
     async with cfg.configured(csms, CACHE_LOCAL):
         await id_token_cached(csms, sut, actions)
         tx = CsTransaction(csms, sut, actions)
@@ -739,7 +735,7 @@ async def test_TC_C_34_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     Between steps 2 and 6 the station may end or suspend the transaction (StopTxOnInvalidId); Part 6
     validates neither, so EVDisconnected (step 3) waits for whatever it does to finish."""
     token = id_token_of(sut.tokens.valid)
-    await _station_booted(csms, sut)
+    await cs_precondition_booted(csms, sut)
     settings = (
         cfg.setting("AuthCacheCtrlr.Enabled", True, only_if_writable=True),
         cfg.setting("AuthCtrlr.LocalPreAuthorize", True),
@@ -798,7 +794,7 @@ async def test_TC_C_41_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     The OCTT answers every Authorize / TransactionEvent with the GroupId, the memory states included
     (Part 6 leaves their answers open)."""
     token, token2 = id_token_of(sut.tokens.valid), id_token_of(sut.tokens.group)
-    await _station_booted(csms, sut)
+    await cs_precondition_booted(csms, sut)
     async with cfg.configured(csms, CACHE_LOCAL):
         _answer_with_group(csms, sut, {})
         await id_token_cached(csms, sut, actions, "valid")
@@ -835,7 +831,7 @@ async def test_TC_C_44_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     with the valid idToken is not stopped by the cached invalid idToken that the OCTT answers Invalid
     with the same groupIdToken. Answers carry the GroupId throughout, the memory states included."""
     token, invalid = id_token_of(sut.tokens.valid), id_token_of(sut.tokens.invalid)
-    await _station_booted(csms, sut)
+    await cs_precondition_booted(csms, sut)
     async with cfg.configured(csms, CACHE_PRE_AUTHORIZE):
         _answer_with_group(csms, sut, {invalid["idToken"]: "Invalid"})
         await id_token_cached(csms, sut, actions, "valid")
@@ -912,7 +908,7 @@ async def test_TC_C_33_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     optional (Table 435 note) and skipped. Steps 11-12: the AuthorizeRequest Part 6 leaves out is checked
     absent, which is what shows the cache was updated (C10.FR.04)."""
     token = id_token_of(sut.tokens.valid)
-    await _station_booted(csms, sut)
+    await cs_precondition_booted(csms, sut)
     settings = (
         cfg.setting("AuthCacheCtrlr.Enabled", True, only_if_writable=True),
         cfg.setting("AuthCtrlr.LocalPreAuthorize", True),
@@ -1144,7 +1140,7 @@ async def _offline_invalid_deauthorized(
     it Invalid and the station (StopTxOnInvalidId true) deauthorizes it: Deauthorized, sent online
     (TC_C_18_CS validates offline False); post scenario: the energy flow stops."""
     token = id_token_of(sut.tokens.valid)
-    await _station_booted(csms, sut)
+    await cs_precondition_booted(csms, sut)
     async with cfg.configured(csms, settings):
         await id_token_cached(csms, sut, actions)
         tx = CsTransaction(csms, sut, actions)
@@ -1229,7 +1225,7 @@ async def test_TC_C_17_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     Part 6 step 5 names "triggerReason SuspendedEVSE" (not a TriggerReasonEnumType value) while its
     validation forbids that trigger and asks for chargingState SuspendedEVSE: we check the latter."""
     token = id_token_of(sut.tokens.valid)
-    await _station_booted(csms, sut)
+    await cs_precondition_booted(csms, sut)
     async with cfg.configured(csms, _offline_settings(False, local_offline=False, unknown_offline=True)):
         await id_token_cached(csms, sut, actions)
         tx = CsTransaction(csms, sut, actions)
@@ -1279,7 +1275,7 @@ async def test_TC_C_57_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     cache, without an AuthorizeRequest (step 1); the refusal shows as no TransactionEventRequest
     Authorized for it within the message timeout."""
     token = id_token_of(sut.tokens.invalid)
-    await _station_booted(csms, sut)
+    await cs_precondition_booted(csms, sut)
     settings = (
         cfg.setting("AuthCacheCtrlr.Enabled", True, only_if_writable=True),
         cfg.setting("AuthCtrlr.LocalPreAuthorize", True, only_if_writable=True),
@@ -1335,7 +1331,7 @@ async def test_TC_C_46_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     Part 6 names AuthCacheCtrlr.LocalPreAuthorize; the variable is AuthCtrlr.LocalPreAuthorize. It lists
     no tool validation: the AuthorizeRequest is the Authorized state's own step 1, which may be left out
     only for a cached idToken, and the token's cache entry has expired."""
-    await _station_booted(csms, sut)
+    await cs_precondition_booted(csms, sut)
     settings = (
         cfg.setting("AuthCacheCtrlr.LifeTime", _CACHE_LIFETIME),
         cfg.setting("AuthCtrlr.LocalPreAuthorize", True, only_if_writable=True),
@@ -1438,7 +1434,7 @@ async def test_TC_C_45_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     presented: we validate the presented token. TxStartPoint: kept when it contains Authorized or
     PowerPathClosed and neither ParkingBayOccupancy nor EVConnected, else set to PowerPathClosed."""
     master, group = _master_pass(sut)
-    await _station_booted(csms, sut)
+    await cs_precondition_booted(csms, sut)
     start_point = await cfg.read_variable(csms, cfg.setting("TxCtrlr.TxStartPoint"))
     points = {p.strip() for p in (start_point or "").split(",") if p.strip()}
     keep = points & {"Authorized", "PowerPathClosed"} and not points & {"ParkingBayOccupancy", "EVConnected"}
@@ -1496,7 +1492,7 @@ async def test_TC_C_49_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     Step 3: as the errata of TC_C_47_CS (2024-09) says for its twin, stoppedReason MasterPass is
     validated in the Ended event, and every idToken reported is the master pass idToken."""
     master, group = _master_pass(sut)
-    await _station_booted(csms, sut)
+    await cs_precondition_booted(csms, sut)
     async with cfg.configured(csms, [cfg.setting("AuthCtrlr.MasterPassGroupId", group["idToken"])]):
         transactions: list[CsTransaction] = []
         ok = False
@@ -1579,7 +1575,7 @@ async def test_TC_C_26_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     before the SuspendedEVSE one, which answers step 2 and is sent online. The cache is cleared first
     (not a Part 6 step): an earlier case may have cached the unknown idToken."""
     unknown = id_token_of(sut.tokens.unknown)
-    await _station_booted(csms, sut)
+    await cs_precondition_booted(csms, sut)
     settings = (
         cfg.setting("LocalAuthListCtrlr.Enabled", True, only_if_writable=True),
         cfg.setting("AuthCtrlr.LocalPreAuthorize", True, only_if_writable=True),
@@ -1657,7 +1653,7 @@ async def test_TC_C_15_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     Post scenario (only MaxEnergyOnInvalidId is delivered): not checked. It needs a meter and about an
     hour of charging; advancing the shared station's clock that far would skew every later case."""
     token = id_token_of(sut.tokens.valid)
-    await _station_booted(csms, sut)
+    await cs_precondition_booted(csms, sut)
     settings = _offline_settings(False, local_offline=True, unknown_offline=True, max_energy=10000)
     async with cfg.configured(csms, settings):
         await id_token_cached(csms, sut, actions)

@@ -33,22 +33,12 @@ from conformance.session.states.cs import (
     CsTransaction,
     cs_booted,
     cs_connectors_reported,
+    cs_precondition_booted,
     id_token_cached,
 )
 from conformance.testing import Setting, case, check, check_equal, check_in, configured, read_variable, step
 
-
 # ------------------------------------------------------------------ shared steps
-async def _booted(csms: HarnessCsms, sut: Any) -> None:
-    """Part 6's general precondition (booted, Accepted), when a case runs first in the session.
-
-    The fixture hands over the station once it is connected, possibly before its BootNotification;
-    `sut_identity` is set by the session at the first BootNotification and survives across cases."""
-    if csms.sut_identity:
-        return
-    with step("Precondition: the station boots (BootNotification accepted)"):
-        await csms.expect("BootNotification", timeout=sut.timeouts.connect)
-    await cs_connectors_reported(csms, sut, "Available", label="Precondition")
 
 
 async def _get_transaction_status(
@@ -168,7 +158,7 @@ _E14_ONGOING = r"E14\.FR\.0\d: GetTransactionStatusResponse\.ongoingIndicator"
 )
 async def test_TC_E_28_CS(csms: HarnessCsms, sut: Any) -> None:
     """E14: GetTransactionStatus for an unknown transactionId: not ongoing, nothing queued."""
-    await _booted(csms, sut)
+    await cs_precondition_booted(csms, sut)
     response = await _get_transaction_status(csms, str(uuid.uuid4()), "1-2")
     _check_status(
         response,
@@ -187,7 +177,7 @@ async def test_TC_E_28_CS(csms: HarnessCsms, sut: Any) -> None:
 )
 async def test_TC_E_30_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     """E14: GetTransactionStatus for the running transaction (EnergyTransferStarted), no queued message."""
-    await _booted(csms, sut)
+    await cs_precondition_booted(csms, sut)
     tx = CsTransaction(csms, sut, actions)
     await tx.prepare()
     ok = False
@@ -214,7 +204,7 @@ async def test_TC_E_30_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
 )
 async def test_TC_E_32_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     """E14: GetTransactionStatus for an ended transaction (EnergyTransferStarted, ParkingBayUnoccupied)."""
-    await _booted(csms, sut)
+    await cs_precondition_booted(csms, sut)
     tx = CsTransaction(csms, sut, actions)
     await tx.prepare()
     ok = False
@@ -244,7 +234,7 @@ async def test_TC_E_32_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
 )
 async def test_TC_E_34_CS(csms: HarnessCsms, sut: Any) -> None:
     """E14: GetTransactionStatus without transactionId, nothing queued: ongoingIndicator omitted."""
-    await _booted(csms, sut)
+    await cs_precondition_booted(csms, sut)
     response = await _get_transaction_status(csms, None, "1-2")
     _check_status(
         response, ongoing=None, queued=False, label="step 2", rule_ongoing="E14.FR.06", rule_queue="E14.FR.08"
@@ -403,7 +393,7 @@ async def _retry_case(
     """E13 retries. callerror: every failed transmission gets CALLERROR InternalError (TC_E_50/51_CS), else
     no answer at all (TC_E_41/42_CS, the interval then includes MessageTimeout). success_on: the
     transmission that gets a TransactionEventResponse (TC_E_42/51_CS), None: none (TC_E_41/50_CS)."""
-    await _booted(csms, sut)
+    await cs_precondition_booted(csms, sut)
     settings = (
         Setting("OCPPCommCtrlr", "MessageAttempts", str(attempts), instance="TransactionEvent"),
         Setting("OCPPCommCtrlr", "MessageAttemptInterval", str(_INTERVAL), instance="TransactionEvent"),
@@ -517,7 +507,7 @@ def _check_no_charging_after_timeout(payload: dict[str, Any]) -> None:
 async def test_TC_E_39_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     """E06(S3): authorized, no cable within EVConnectionTimeOut: the authorization (and a transaction
     started at Authorized / ParkingBayOccupancy) ends; a later plug-in does not start charging."""
-    await _booted(csms, sut)
+    await cs_precondition_booted(csms, sut)
     stop_point = Setting("TxCtrlr", "TxStopPoint", "")
     stop = await read_variable(csms, stop_point)
     timeout = sut.device_model.get("TxCtrlr", "EVConnectionTimeOut") or _EV_CONNECTION_TIMEOUT
@@ -822,7 +812,7 @@ _E01_TRIGGER = r"E01\.FR\.0\d"
 )
 async def test_TC_E_01_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     """E01(S5): TxStartPoint PowerPathClosed: Authorized, then EVConnectedPreSession starts it."""
-    await _booted(csms, sut)
+    await cs_precondition_booted(csms, sut)
     async with configured(csms, [_point("TxStartPoint", "PowerPathClosed")]):
         await _require_points(
             csms,
@@ -865,7 +855,7 @@ async def test_TC_E_01_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
 )
 async def test_TC_E_02_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     """E01(S6): TxStartPoint EnergyTransfer: the transaction starts when the energy transfer does."""
-    await _booted(csms, sut)
+    await cs_precondition_booted(csms, sut)
     async with configured(csms, [_point("TxStartPoint", "EnergyTransfer")]):
         await _require_points(
             csms,
@@ -911,7 +901,7 @@ async def test_TC_E_09_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     """E01(S2): TxStartPoint EVConnected: connecting the EV starts the transaction (EVConnected).
 
     Reading: the optional state ParkingBayOccupied is not executed (Part 6 Table 426: optional)."""
-    await _booted(csms, sut)
+    await cs_precondition_booted(csms, sut)
     async with configured(csms, [_point("TxStartPoint", "EVConnected")]):
         await _require_points(csms, "TxStartPoint", ["EVConnected"], ["ParkingBayOccupancy"])
         tx = CsTransaction(csms, sut, actions)
@@ -946,7 +936,7 @@ async def test_TC_E_09_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
 )
 async def test_TC_E_10_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     """E01(S3): TxStartPoint Authorized, local: AuthorizeRequest, then TransactionEvent Started Authorized."""
-    await _booted(csms, sut)
+    await cs_precondition_booted(csms, sut)
     async with configured(csms, [_point("TxStartPoint", "Authorized"), *_AUTH_ENABLED]):
         await _require_points(csms, "TxStartPoint", ["Authorized"])
         tx = CsTransaction(csms, sut, actions)
@@ -974,7 +964,7 @@ async def test_TC_E_10_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
 )
 async def test_TC_E_13_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     """E01(S3) + F02: TxStartPoint Authorized, RequestStartTransaction: Started, RemoteStart."""
-    await _booted(csms, sut)
+    await cs_precondition_booted(csms, sut)
     async with configured(csms, [_point("TxStartPoint", "Authorized"), *_AUTH_ENABLED]):
         await _require_points(csms, "TxStartPoint", ["Authorized"])
         tx = CsTransaction(csms, sut, actions, auth_mode="remote")
@@ -1012,7 +1002,7 @@ def _check_signed_begin(payload: dict[str, Any], rule: str) -> None:
 async def test_TC_E_11_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     """E01(S4): TxStartPoint DataSigned, SignReadings true: the signed meter data starts the transaction
     (SignedDataReceived, signed Transaction.Begin reading), then ChargingStateChanged to Charging."""
-    await _booted(csms, sut)
+    await cs_precondition_booted(csms, sut)
     settings = [_point("TxStartPoint", "DataSigned"), Setting("SampledDataCtrlr", "SignReadings", True)]
     async with configured(csms, settings):
         await _require_points(
@@ -1060,7 +1050,7 @@ async def test_TC_E_11_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
 )
 async def test_TC_E_12_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     """E01(S1): TxStartPoint ParkingBayOccupancy: the EV driving in starts the transaction (EVDetected)."""
-    await _booted(csms, sut)
+    await cs_precondition_booted(csms, sut)
     async with configured(csms, [_point("TxStartPoint", "ParkingBayOccupancy")]):
         await _require_points(csms, "TxStartPoint", ["ParkingBayOccupancy"])
         tx = CsTransaction(csms, sut, actions)
@@ -1091,7 +1081,7 @@ _PLUG_UNREPORTED = r"report of connector\(s\) .* as Occupied"
 )
 async def test_TC_E_03_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     """E02: cable plugged in first (EVConnectedPreSession), then Authorized (local), EnergyTransferStarted."""
-    await _booted(csms, sut)
+    await cs_precondition_booted(csms, sut)
     async with configured(csms, _AUTH_ENABLED):
         tx = CsTransaction(csms, sut, actions)
         await tx.prepare()
@@ -1112,7 +1102,7 @@ async def test_TC_E_03_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
 )
 async def test_TC_E_04_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     """E03: authorization first (Authorized, local), then EnergyTransferStarted (the EV plugged in)."""
-    await _booted(csms, sut)
+    await cs_precondition_booted(csms, sut)
     async with configured(csms, _AUTH_ENABLED):
         tx = CsTransaction(csms, sut, actions)
         await tx.prepare()
@@ -1133,7 +1123,7 @@ async def test_TC_E_04_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
 async def test_TC_E_05_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     """E03: authorized, no cable within EVConnectionTimeOut: the authorization lapses (EVConnectTimeout when a
     transaction started); a new authorization then starts charging normally."""
-    await _booted(csms, sut)
+    await cs_precondition_booted(csms, sut)
     timeout = sut.device_model.get("TxCtrlr", "EVConnectionTimeOut") or _EV_CONNECTION_TIMEOUT
     settings = [
         Setting("TxCtrlr", "EVConnectionTimeOut", timeout),
@@ -1211,7 +1201,7 @@ def _check_ended(payload: dict[str, Any], rule: str, label: str, reasons: tuple[
 )
 async def test_TC_E_06_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     """E07: local stop: StopAuthorized, EVConnectedPostSession, EVDisconnected, ParkingBayUnoccupied."""
-    await _booted(csms, sut)
+    await cs_precondition_booted(csms, sut)
     async with configured(csms, _AUTH_ENABLED):
         tx = CsTransaction(csms, sut, actions)
         await tx.prepare()
@@ -1232,7 +1222,7 @@ async def _stop_authorized_case(
 ) -> None:
     """TC_E_07/08_CS: TxStopPoint <stop_point>, EnergyTransferStarted, then StopAuthorized (its step 3
     must be the Ended event: the stop authorization opens the power path and stops the energy transfer)."""
-    await _booted(csms, sut)
+    await cs_precondition_booted(csms, sut)
     async with configured(csms, [_point("TxStopPoint", stop_point)]):
         await _require_points(csms, "TxStopPoint", [stop_point], absent)
         tx = CsTransaction(csms, sut, actions)
@@ -1274,7 +1264,7 @@ async def test_TC_E_08_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
 async def _remote_stop_case(csms: HarnessCsms, sut: Any, actions: Any, stop_point: str, rule: str) -> None:
     """TC_E_21/35_CS: RequestStopTransaction, then (errata 2025-01, TC_E_35_CS) RemoteStop in one of the
     TransactionEventRequests and stoppedReason Remote in the last, Ended, one."""
-    await _booted(csms, sut)
+    await cs_precondition_booted(csms, sut)
     async with configured(csms, [_point("TxStopPoint", stop_point)]):
         await _require_points(
             csms, "TxStopPoint", [stop_point], ("Authorized",) if stop_point != "Authorized" else ()
@@ -1338,7 +1328,7 @@ async def test_TC_E_15_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     eventType Ended; Reusable State StopAuthorized lets the station send StopAuthorized (Updated) and then
     the Ended one. As errata 2025-01 reads TC_E_35_CS: StopAuthorized in one of the requests, the last one
     Ended with stoppedReason Local."""
-    await _booted(csms, sut)
+    await cs_precondition_booted(csms, sut)
     async with configured(csms, [_point("TxStopPoint", "Authorized")]):
         await _require_points(csms, "TxStopPoint", ["Authorized"], ("PowerPathClosed",))
         tx = CsTransaction(csms, sut, actions)
@@ -1377,7 +1367,7 @@ async def test_TC_E_22_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
 
     Reading (ambiguity): the stoppedReason StoppedByEV is required in either form Part 6 allows (Ended with
     EVConnected, or SuspendedEV with the eventType Updated as written); the case's purpose is the stop."""
-    await _booted(csms, sut)
+    await cs_precondition_booted(csms, sut)
     async with configured(csms, [_point("TxStopPoint", "EnergyTransfer")]):
         await _require_points(csms, "TxStopPoint", ["EnergyTransfer"])
         tx = CsTransaction(csms, sut, actions)
@@ -1423,7 +1413,7 @@ async def test_TC_E_22_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
 async def test_TC_E_14_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     """E06(S2): TxStopPoint EVConnected, EVConnectedPostSession, then the cable removed at the station side:
     Available, then Ended with EVCommunicationLost, Idle."""
-    await _booted(csms, sut)
+    await cs_precondition_booted(csms, sut)
     absent = ("EnergyTransfer", "PowerPathClosed", "DataSigned", "Authorized")
     async with configured(csms, [_point("TxStopPoint", "EVConnected")]):
         await _require_points(csms, "TxStopPoint", ["EVConnected"], absent)
@@ -1465,7 +1455,7 @@ async def test_TC_E_14_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
 async def test_TC_E_19_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     """E06(S1): TxStopPoint ParkingBayOccupancy: after EVDisconnected, the EV leaving the bay ends the
     transaction (EVDeparted). The optional ParkingBayOccupied state is executed when the driver can."""
-    await _booted(csms, sut)
+    await cs_precondition_booted(csms, sut)
     absent = ("EnergyTransfer", "PowerPathClosed", "DataSigned", "Authorized", "EVConnected")
     async with configured(csms, [_point("TxStopPoint", "ParkingBayOccupancy")]):
         await _require_points(csms, "TxStopPoint", ["ParkingBayOccupancy"], absent)
@@ -1552,7 +1542,7 @@ def _ev_side_settings(stop: bool, unlock: bool, stop_point: str | None) -> list[
 async def test_TC_E_17_CS(csms: HarnessCsms, sut: Any, actions: Any, ocpp_settings: Any) -> None:
     """E06(S3): TxStopPoint Authorized, StopTxOnEVSideDisconnect true: an EV-side disconnect deauthorizes and
     ends the transaction (EVDisconnected); then the cable is unlocked by the idToken and removed."""
-    await _booted(csms, sut)
+    await cs_precondition_booted(csms, sut)
     settings = [*_ev_side_settings(True, False, "Authorized"), *_AUTH_ENABLED]
     async with configured(csms, settings):
         # Errata 2025-01 prerequisite: Authorized, and none of EVConnected, PowerPathClosed, EnergyTransfer.
@@ -1591,7 +1581,7 @@ async def test_TC_E_17_CS(csms: HarnessCsms, sut: Any, actions: Any, ocpp_settin
 async def test_TC_E_20_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     """E06(S2) + E10: TxStopPoint EVConnected, StopTxOnEVSideDisconnect false: an EV-side disconnect still
     ends the transaction (EVCommunicationLost, Idle, EVDisconnected)."""
-    await _booted(csms, sut)
+    await cs_precondition_booted(csms, sut)
     settings = [
         _point("TxStopPoint", "EVConnected"),
         Setting("TxCtrlr", _STOP_ON_EV_SIDE, False, only_if_writable=True),
@@ -1627,7 +1617,7 @@ async def test_TC_E_20_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
 async def test_TC_E_37_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     """E06(S5): TxStopPoint PowerPathClosed, StopTxOnEVSideDisconnect false: an EV-side disconnect opens the
     power path: Ended, EVCommunicationLost, Idle, EVDisconnected or StoppedByEV."""
-    await _booted(csms, sut)
+    await cs_precondition_booted(csms, sut)
     settings = [
         _point("TxStopPoint", "PowerPathClosed"),
         Setting("TxCtrlr", _STOP_ON_EV_SIDE, False, only_if_writable=True),
@@ -1659,7 +1649,7 @@ async def _deauthorize_case(
 ) -> None:
     """TC_E_24/25_CS (E09): StopTxOnEVSideDisconnect true: EVCommunicationLost, Idle; then the cable is
     removed at the station side (after presenting the idToken when it stays locked): Available."""
-    await _booted(csms, sut)
+    await cs_precondition_booted(csms, sut)
     async with configured(csms, _ev_side_settings(True, unlock, None)):
         tx = CsTransaction(csms, sut, actions)
         await tx.prepare()
@@ -1711,7 +1701,7 @@ async def test_TC_E_26_CS(csms: HarnessCsms, sut: Any, actions: Any, ocpp_settin
 
     Reading: "TxStopPoint contains Authorized (If supported) AND/OR ParkingBayOccupancy (If supported)" is
     written as Authorized; a station that refuses must already have one of the two (prerequisite)."""
-    await _booted(csms, sut)
+    await cs_precondition_booted(csms, sut)
     features = _features(ocpp_settings)
     async with configured(csms, _ev_side_settings(False, False, "Authorized")):
         await _require_points(
@@ -1774,7 +1764,7 @@ async def test_TC_E_52_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
 
     Memory State: the cache is cleared (ClearCache, when the station has one); the configured valid
     idToken is not put in the local list by this harness (reading: the local list is the SUT's own)."""
-    await _booted(csms, sut)
+    await cs_precondition_booted(csms, sut)
     settings = [
         Setting("AuthCtrlr", "Enabled", "true", only_if_writable=True),
         Setting("AuthCtrlr", "DisableRemoteAuthorization", "true"),
@@ -1848,7 +1838,7 @@ async def test_TC_E_16_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
 
     Reading: Memory State IdTokenLocalAuthList is not set up (it would replace the SUT's local list); the
     cached idToken (IdTokenCached) and OfflineTxForUnknownIdEnabled both let the offline start happen."""
-    await _booted(csms, sut)
+    await cs_precondition_booted(csms, sut)
     settings = [
         *_AUTH_ENABLED,
         Setting("AuthCtrlr", "OfflineTxForUnknownIdEnabled", True, only_if_writable=True),

@@ -61,6 +61,7 @@ from conformance.session.endpoints import HarnessCsms
 from conformance.session.session import ReceivedCall
 from conformance.session.states import CsTransaction, cs_connectors_reported
 from conformance.session.states.common import connectors_of
+from conformance.session.states.cs import cs_precondition_booted
 from conformance.testing import case, check, check_equal, check_in, configured, read_variable, setting, step
 from conformance.testing.file_transfer import file_server_host, protocols_without_http
 
@@ -260,14 +261,6 @@ def firmware(
     }
 
 
-async def ready(csms: HarnessCsms, sut: Any) -> None:
-    """Part 6's general precondition: the station has booted (a case run first waits for that boot)."""
-    if not csms.sut_identity:
-        with step("precondition: the station boots (BootNotification accepted)"):
-            await csms.expect("BootNotification", timeout=csms.timeout * 2)
-        await cs_connectors_reported(csms, sut, "Available", label="precondition: after the boot")
-
-
 async def update_firmware(
     csms: HarnessCsms, server: FirmwareServer, label: str, fw: dict[str, Any], status: str | tuple[str, ...]
 ) -> int:
@@ -463,7 +456,7 @@ async def _installs(
     csms: HarnessCsms, sut: Any, *, retrieve: float = -TWO_HOURS, install: float = -TWO_HOURS
 ) -> None:
     """TC_L_01_CS, TC_L_02_CS, TC_L_03_CS: a good image, downloaded and installed (scheduled or not)."""
-    await ready(csms, sut)
+    await cs_precondition_booted(csms, sut)
     async with firmware_server(csms) as server:
         location = server.serve(f"/firmware/ocpp-conformance-{VERSION}.bin", IMAGE)
         fw = firmware(location, IMAGE, await station_now(csms), retrieve=retrieve, install=install)
@@ -567,7 +560,7 @@ async def test_TC_L_05_CS(csms: HarnessCsms, sut: Any) -> None:
 
     <Generated invalid firmware signingCertificate>: issued by the same (trusted) root as the configured
     one, for the same key, but expired; the signature is the configured one."""
-    await ready(csms, sut)
+    await cs_precondition_booted(csms, sut)
     async with firmware_server(csms) as server:
         location = server.serve(f"/firmware/ocpp-conformance-{VERSION}.bin", IMAGE)
         fw = firmware(location, IMAGE, await station_now(csms), certificate=signer().expired_certificate)
@@ -582,7 +575,7 @@ async def test_TC_L_05_CS(csms: HarnessCsms, sut: Any) -> None:
 )
 async def test_TC_L_06_CS(csms: HarnessCsms, sut: Any) -> None:
     """Secure Firmware Update - InvalidSignature (L01.FR.03): a real signature, over another image."""
-    await ready(csms, sut)
+    await cs_precondition_booted(csms, sut)
     async with firmware_server(csms) as server:
         location = server.serve(f"/firmware/ocpp-conformance-{VERSION}.bin", IMAGE)
         fw = firmware(location, IMAGE, await station_now(csms)) | {"signature": signer().sign(UNINSTALLABLE)}
@@ -600,7 +593,7 @@ async def test_TC_L_06_CS(csms: HarnessCsms, sut: Any) -> None:
 )
 async def test_TC_L_07_CS(csms: HarnessCsms, sut: Any) -> None:
     """Secure Firmware Update - DownloadFailed (L01): the location names a file the server does not have."""
-    await ready(csms, sut)
+    await cs_precondition_booted(csms, sut)
     async with firmware_server(csms) as server:
         location = server.serve(f"/firmware/ocpp-conformance-{VERSION}.bin", IMAGE) + "_does_not_exist"
         update = await FirmwareUpdate.start(
@@ -622,7 +615,7 @@ async def test_TC_L_08_CS(csms: HarnessCsms, sut: Any) -> None:
 
     <Configured invalid firmware location>: a correctly signed image (trusted signing certificate, real
     signature) that is not firmware the station can install."""
-    await ready(csms, sut)
+    await cs_precondition_booted(csms, sut)
     async with firmware_server(csms) as server:
         location = server.serve("/firmware/ocpp-conformance-corrupt.bin", UNINSTALLABLE)
         update = await FirmwareUpdate.start(
@@ -644,7 +637,7 @@ async def test_TC_L_08_CS(csms: HarnessCsms, sut: Any) -> None:
 )
 async def test_TC_L_10_CS(csms: HarnessCsms, sut: Any) -> None:
     """Secure Firmware Update - AcceptedCanceled (L01.FR.24, C-60): a second update replaces the first."""
-    await ready(csms, sut)
+    await cs_precondition_booted(csms, sut)
     async with firmware_server(csms) as server:
         held = server.serve(f"/hold/ocpp-conformance-{VERSION}.bin", IMAGE)  # stays downloading
         first = await FirmwareUpdate.start(
@@ -673,7 +666,7 @@ async def test_TC_L_11_CS(csms: HarnessCsms, sut: Any) -> None:
     Reading (TC_L_11_CS): as in TC_L_10_CS, "busy downloading" is made certain by the server holding the
     first download until the second request has been answered; the second request names the same
     <Configured firmware_location> (a path the server serves)."""
-    await ready(csms, sut)
+    await cs_precondition_booted(csms, sut)
     async with firmware_server(csms) as server:
         held = server.serve(f"/hold/ocpp-conformance-{VERSION}.bin", IMAGE)  # answered at release()
         first = await FirmwareUpdate.start(
@@ -697,7 +690,7 @@ async def test_TC_L_11_CS(csms: HarnessCsms, sut: Any) -> None:
 )
 async def test_TC_L_18_CS(csms: HarnessCsms, sut: Any) -> None:
     """Secure Firmware Update - Missing firmware signing certificate and signature (L01)."""
-    await ready(csms, sut)
+    await cs_precondition_booted(csms, sut)
     async with firmware_server(csms) as server:
         location = server.serve(f"/firmware/ocpp-conformance-{VERSION}.bin", IMAGE)
         fw = {
@@ -786,7 +779,7 @@ async def _parking_bay_unoccupied(csms: HarnessCsms, actions: Any, tx: CsTransac
 async def test_TC_L_15_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     """Secure Firmware Update - Unable to install and activate firmware with ongoing transaction -
     AllowNewSessionsPendingFirmwareUpdate is false (L01.FR.06, L01.FR.07; NOT C-43 and AQ-7)."""
-    await ready(csms, sut)
+    await cs_precondition_booted(csms, sut)
     allow = setting("ChargingStation.AllowNewSessionsPendingFirmwareUpdate", False)
     async with configured(csms, [allow]):
         tx = CsTransaction(csms, sut, actions)
@@ -835,7 +828,7 @@ async def test_TC_L_16_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     (StopAuthorized, EVDisconnected), with the state's own validations, so the next case finds the station
     idle. The optional steps of the installation (connectors Unavailable and back, reboots) are accepted as
     in TC_L_01_CS."""
-    await ready(csms, sut)
+    await cs_precondition_booted(csms, sut)
     tx = CsTransaction(csms, sut, actions)
     await tx.prepare()
     async with firmware_server(csms) as server:
@@ -921,7 +914,7 @@ async def test_TC_L_13_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     Readings (TC_L_13_CS): step 3 (DownloadScheduled) is optional, so it is accepted whenever it comes
     before Downloading; what may not come is any further status before the transaction has ended (step 8
     follows step 7), checked on the order the station's messages arrived in."""
-    await ready(csms, sut)
+    await cs_precondition_booted(csms, sut)
     allow = setting("ChargingStation.AllowNewSessionsPendingFirmwareUpdate", False)
     async with configured(csms, [allow]):
         tx = CsTransaction(csms, sut, actions)
@@ -968,7 +961,7 @@ async def test_TC_L_12_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     tool validation, so it is required, before Downloading. No status beyond it may come before the second
     transaction has ended (step 8 follows step 7). "(If implemented)": a station that rejects the setting
     runs the case without it (C-20 makes the case applicable only where it is implemented)."""
-    await ready(csms, sut)
+    await cs_precondition_booted(csms, sut)
     allow = setting("ChargingStation.AllowNewSessionsPendingFirmwareUpdate", True, only_if_writable=True)
     async with configured(csms, [allow]):
         tx = CsTransaction(csms, sut, actions)
@@ -1011,7 +1004,7 @@ async def test_TC_L_14_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     Readings (TC_L_14_CS): step 11a's 30-60 s wait is sut.timeouts.no_message, as in TC_L_15_CS; no
     activation (InstallRebooting, Installed, a BootNotification) may come before the second transaction
     has ended, checked on the order the station's messages arrived in."""
-    await ready(csms, sut)
+    await cs_precondition_booted(csms, sut)
     allow = setting("ChargingStation.AllowNewSessionsPendingFirmwareUpdate", True, only_if_writable=True)
     async with configured(csms, [allow]):
         tx = CsTransaction(csms, sut, actions)

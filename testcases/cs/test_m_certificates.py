@@ -39,7 +39,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from conformance.session.endpoints import HarnessCsms
-from conformance.session.states import cs_connectors_reported
+from conformance.session.states.cs import cs_precondition_booted
 from conformance.testing import case, check, check_equal, check_in, step
 
 HASH_FIELDS = ("hashAlgorithm", "issuerNameHash", "issuerKeyHash", "serialNumber")
@@ -139,12 +139,6 @@ def listed(
 
 
 # ------------------------------------------------------------------ reusable / memory states
-async def ready(csms: HarnessCsms, sut: Any) -> None:
-    """Part 6's general precondition: the station has booted (a case run first waits for that boot)."""
-    if not csms.sut_identity:
-        with step("precondition: the station boots (BootNotification accepted)"):
-            await csms.expect("BootNotification", timeout=csms.timeout * 2)
-        await cs_connectors_reported(csms, sut, "Available", label="precondition: after the boot")
 
 
 class Installed:
@@ -209,7 +203,7 @@ def check_listed(
 
 async def installed_and_listed(csms: HarnessCsms, sut: Any, certificate_type: str) -> None:
     """TC_M_01_CS / TC_M_02_CS: CertificateInstalled, then GetInstalledCertificates for the type."""
-    await ready(csms, sut)
+    await cs_precondition_booted(csms, sut)
     cert = configured(certificate_type)
     async with installing(csms) as box:
         await certificate_installed(csms, box, certificate_type, cert, "1")
@@ -219,7 +213,7 @@ async def installed_and_listed(csms: HarnessCsms, sut: Any, certificate_type: st
 
 async def retrieved(csms: HarnessCsms, sut: Any, types: Sequence[str], *, omit_type: bool = False) -> None:
     """TC_M_12/13/17/18_CS: Memory State CertificateInstalled per type, then one request for them."""
-    await ready(csms, sut)
+    await cs_precondition_booted(csms, sut)
     async with installing(csms) as box:
         for certificate_type in types:
             await certificate_installed(csms, box, certificate_type, configured(certificate_type), "before")
@@ -255,7 +249,7 @@ async def test_TC_M_02_CS(csms: HarnessCsms, sut: Any) -> None:
 )
 async def test_TC_M_07_CS(csms: HarnessCsms, sut: Any) -> None:
     """Install CA certificate - Rejected - Certificate invalid (M05.FR.07)."""
-    await ready(csms, sut)
+    await cs_precondition_booted(csms, sut)
     cert = expired_certificate()
     async with installing(csms) as box:
         with step("1-2: the OCTT sends InstallCertificateRequest CSMSRootCertificate (expired certificate)"):
@@ -332,7 +326,7 @@ async def test_TC_M_18_CS(csms: HarnessCsms, sut: Any) -> None:
 )
 async def test_TC_M_19_CS(csms: HarnessCsms, sut: Any) -> None:
     """Retrieve certificates from Charging Station - No matching certificate found (M03.FR.02)."""
-    await ready(csms, sut)
+    await cs_precondition_booted(csms, sut)
     with step("before: the OCTT makes sure no MORootCertificate is installed (DeleteCertificate if one is)"):
         found = await csms.call_ok("GetInstalledCertificateIds", {"certificateType": ["MORootCertificate"]})
         for entry in found.get("certificateHashDataChain") or []:
@@ -375,7 +369,7 @@ async def _csms_root_listed(csms: HarnessCsms, box: Installed) -> dict[str, Any]
 )
 async def test_TC_M_20_CS(csms: HarnessCsms, sut: Any) -> None:
     """Delete a certificate from a Charging Station - Success (M04)."""
-    await ready(csms, sut)
+    await cs_precondition_booted(csms, sut)
     async with installing(csms) as box:
         # Delete a certificate the harness installed itself: deleting the root the station connects with
         # would cut a security profile 2/3 station off. Part 6 deletes "the returned" hash data.
@@ -414,7 +408,7 @@ async def test_TC_M_20_CS(csms: HarnessCsms, sut: Any) -> None:
 )
 async def test_TC_M_22_CS(csms: HarnessCsms, sut: Any) -> None:
     """Delete a certificate from a Charging Station - No matching certificate found (M04.FR.04)."""
-    await ready(csms, sut)
+    await cs_precondition_booted(csms, sut)
     async with installing(csms) as box:
         await _csms_root_listed(csms, box)
         unknown = _root("ocpp-conformance never installed")

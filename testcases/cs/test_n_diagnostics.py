@@ -46,9 +46,8 @@ import pytest
 from conformance.errors import SutTimeout
 from conformance.session.endpoints import HarnessCsms
 from conformance.session.session import ReceivedCall
-from conformance.session.states import cs_connectors_reported
 from conformance.session.states.common import id_token_of
-from conformance.session.states.cs import id_token_cached
+from conformance.session.states.cs import cs_precondition_booted, id_token_cached
 from conformance.testing import case, check, check_equal, check_in, configured, read_variable, setting, step
 from conformance.testing.file_transfer import file_server_host, protocols_without_http
 
@@ -156,12 +155,6 @@ async def log_server(csms: HarnessCsms) -> AsyncIterator[LogServer]:
 
 
 # ------------------------------------------------------------------ steps
-async def ready(csms: HarnessCsms, sut: Any) -> None:
-    """Part 6's general precondition: the station has booted (a case run first waits for that boot)."""
-    if not csms.sut_identity:
-        with step("precondition: the station boots (BootNotification accepted)"):
-            await csms.expect("BootNotification", timeout=csms.timeout * 2)
-        await cs_connectors_reported(csms, sut, "Available", label="precondition: after the boot")
 
 
 async def get_log(
@@ -210,7 +203,7 @@ def check_uploaded(server: LogServer, response: dict[str, Any], label: str) -> N
 
 async def upload_succeeds(csms: HarnessCsms, sut: Any, log_type: str) -> None:
     """TC_N_25_CS / TC_N_35_CS: GetLog Accepted with a filename, Uploading, Uploaded."""
-    await ready(csms, sut)
+    await cs_precondition_booted(csms, sut)
     async with log_server(csms) as server:
         request_id, response = await get_log(csms, "1-2", log_type, server.url("/logs/"), "Accepted")
         check(
@@ -250,7 +243,7 @@ async def test_TC_N_35_CS(csms: HarnessCsms, sut: Any) -> None:
 )
 async def test_TC_N_26_CS(csms: HarnessCsms, sut: Any) -> None:
     """Retrieve Log Information - Diagnostics Log - Upload failed (N01, errata 2025-01)."""
-    await ready(csms, sut)
+    await cs_precondition_booted(csms, sut)
     expected = 3 * RETRY_INTERVAL
     allowed = min(sut.timeouts.timestamp_tolerance, RETRY_INTERVAL / 2)
     async with log_server(csms) as server:
@@ -311,7 +304,7 @@ async def test_TC_N_26_CS(csms: HarnessCsms, sut: Any) -> None:
 )
 async def test_TC_N_36_CS(csms: HarnessCsms, sut: Any) -> None:
     """Retrieve Log Information - Second Request (N01, C-57: cancelling an ongoing upload)."""
-    await ready(csms, sut)
+    await cs_precondition_booted(csms, sut)
     async with log_server(csms) as server:
         first_id, _ = await get_log(csms, "1-2", "DiagnosticsLog", server.url("/logs/hold/"), "Accepted")
         await log_status(csms, "3-4", "Uploading", first_id)
@@ -421,7 +414,7 @@ def check_data(parts: list[dict[str, Any]], label: str) -> None:
 )
 async def test_TC_N_27_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     """Get Customer Information - Accepted + data (N09)."""
-    await ready(csms, sut)
+    await cs_precondition_booted(csms, sut)
     async with customer_data_stored(csms, sut, actions):
         request_id, _ = await customer_information(csms, sut, "1-2", report=True, clear=False)
         check_data(await notifications(csms, "3-4", request_id), "step 3")
@@ -435,7 +428,7 @@ async def test_TC_N_27_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
 async def test_TC_N_28_CS(csms: HarnessCsms, sut: Any) -> None:
     """Get Customer Information - Accepted + no data (N09). The final part's tbc is not true (step 3);
     whether the text says "no data" cannot be judged by a tool: a notification must arrive."""
-    await ready(csms, sut)
+    await cs_precondition_booted(csms, sut)
     with step("Memory State: the OCTT has the station clear the customer information of the idToken"):
         cleared, _ = await customer_information(csms, sut, "before", report=False, clear=True)
         await notifications(csms, "before", cleared)
@@ -450,7 +443,7 @@ async def test_TC_N_28_CS(csms: HarnessCsms, sut: Any) -> None:
 )
 async def test_TC_N_30_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     """Clear Customer Information - Clear and report + data (N10)."""
-    await ready(csms, sut)
+    await cs_precondition_booted(csms, sut)
     async with customer_data_stored(csms, sut, actions):
         request_id, _ = await customer_information(csms, sut, "1-2", report=True, clear=True)
         check_data(await notifications(csms, "3-4", request_id), "step 3")
@@ -466,7 +459,7 @@ async def test_TC_N_30_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
 )
 async def test_TC_N_31_CS(csms: HarnessCsms, sut: Any) -> None:
     """Clear Customer Information - Clear and report + no data (N10)."""
-    await ready(csms, sut)
+    await cs_precondition_booted(csms, sut)
     request_id, _ = await customer_information(csms, sut, "1-2", report=True, clear=True)
     await notifications(csms, "3-4", request_id)
 
@@ -478,7 +471,7 @@ async def test_TC_N_31_CS(csms: HarnessCsms, sut: Any) -> None:
 )
 async def test_TC_N_32_CS(csms: HarnessCsms, sut: Any) -> None:
     """Clear Customer Information - Clear and no report (N10): one notification confirms the clear."""
-    await ready(csms, sut)
+    await cs_precondition_booted(csms, sut)
     request_id, _ = await customer_information(csms, sut, "1-2", report=False, clear=True)
     await notifications(csms, "3-4", request_id)
 
@@ -520,7 +513,7 @@ async def customer_information_by_identifier(
 async def test_TC_N_62_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     """Clear Customer Information - Clear and report - customerIdentifier (N10): the data reported at
     step 3 is gone at step 7. Post scenario: all report parts arrive (the last with tbc not true)."""
-    await ready(csms, sut)
+    await cs_precondition_booted(csms, sut)
     with step("Memory State: manual action, store <Configured customerIdentifier> at the station"):
         await actions.perform("store_customer_identifier", {"customer_identifier": CUSTOMER_IDENTIFIER})
     request_id = await customer_information_by_identifier(csms, "1-2", report=True, clear=True)

@@ -28,6 +28,17 @@ async def cs_booted(csms: HarnessCsms, sut: Any) -> None:
     await cs_boot_sequence(csms, sut)
 
 
+async def cs_precondition_booted(csms: HarnessCsms, sut: Any) -> None:
+    """Part 6's general precondition (booted, Accepted) for a case that may run first in a session: when
+    the session has not seen the station's BootNotification yet, wait for it and for the connectors'
+    Available reports that follow, so that no later manual action is lost in the boot."""
+    if csms.sut_identity:
+        return
+    with step("Precondition: the station boots (BootNotification accepted)"):
+        await csms.expect("BootNotification", timeout=sut.timeouts.connect)
+    await cs_connectors_reported(csms, sut, "Available", label="Precondition: after the boot")
+
+
 async def cs_boot_sequence(csms: HarnessCsms, sut: Any) -> None:
     """Booted steps 3-8: BootNotification accepted, every connector reported, the security event."""
     with step("Booted 3-4: the station sends BootNotificationRequest; the OCTT accepts it"):
