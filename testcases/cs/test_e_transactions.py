@@ -1810,7 +1810,12 @@ async def _start_offline_transaction(tx: CsTransaction) -> None:
     """Reusable State StartOfflineTransaction (Table 436). The optional parking-bay action is left out."""
     csms, actions, sut = tx.csms, tx.actions, tx.sut
     with step("StartOfflineTransaction 1: the OCTT closes the WebSocket connection, refuses reconnects"):
+        refused = csms.events.refused
         await csms.go_offline()
+        # A sync, not a check: once the station tries to reconnect (refused) it knows it is offline. A
+        # token presented before that can go out on the closing connection and be lost to the case.
+        with contextlib.suppress(SutTimeout):
+            await csms.wait_refused(after=refused, timeout=sut.timeouts.connect)
     with step("StartOfflineTransaction: manual actions, present the idToken, connect the EV and EVSE"):
         await actions.perform(
             "present_id_token",
