@@ -10,8 +10,9 @@ from conformance import OCPP_VERSION, __version__
 
 USAGE = """ocpp-conformance {run,report,certs,sim} ...
 
-  run [pytest options]          run the OCPP 2.0.1 test cases (default: against the built-in SUTs) and
-                                write reports/ (readiness.json/.md, junit.xml, allure-results/)
+  run [pytest options]          run the OCPP 2.0.1 test cases (default: against the built-in SUTs, in
+                                parallel parts: --ocpp-jobs N, default 4) and write reports/
+                                (readiness.json/.md, junit.xml, allure-results/)
   report [--results DIR] [--out DIR]
                                 render the Allure HTML report (single offline file) with the Allure 3 CLI
   certs --out DIR [--station-id ID] [--host NAME]

@@ -71,6 +71,37 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--ocpp-reports", dest="ocpp_reports", default="reports", help="folder for readiness and reports"
     )
+    group.addoption(
+        "--ocpp-jobs",
+        dest="ocpp_jobs",
+        default=None,
+        help="`ocpp-conformance run` only: parallel parts against the built-in SUTs (default: 4 against the"
+        " built-in SUTs, 1 against an external SUT, which is one device)",
+    )
+    group.addoption(
+        "--ocpp-cases",
+        dest="ocpp_cases",
+        default=None,
+        help="run only these test-case ids (comma-separated), e.g. TC_A_01_CS,TC_B_50_CS",
+    )
+    group.addoption(
+        "--ocpp-shard",
+        dest="ocpp_shard",
+        default=None,
+        help="run part I of N (I/N, 1-based) of the selected cases, balanced by --ocpp-shard-weights",
+    )
+    group.addoption(
+        "--ocpp-shard-weights",
+        dest="ocpp_shard_weights",
+        default=None,
+        help="JSON file {case id: seconds} (e.g. an earlier readiness.json's durations) to balance shards",
+    )
+    group.addoption(
+        "--ocpp-part-record",
+        dest="ocpp_part_record",
+        default=None,
+        help="write this run's record (JSON) here instead of the reports: a part of `ocpp-conformance run`",
+    )
     for name, help_text in _FUZZ_OPTIONS:
         dest = "ocpp_fuzz_" + name.replace("-", "_")
         if name == "strict":
@@ -150,9 +181,10 @@ def loop_of(config: pytest.Config) -> asyncio.AbstractEventLoop:
 def pytest_collection_modifyitems(
     session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
 ) -> None:
-    from conformance.selection import select_items
+    from conformance.selection import select_items, select_part
 
     select_items(config, settings_of(config), items)
+    select_part(config, items)
 
 
 # ---------------------------------------------------------------- running async tests

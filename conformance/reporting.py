@@ -9,20 +9,10 @@ from typing import Any
 
 import pytest
 
-from conformance.report.allure_labels import (
-    environment_mapping,
-    write_allurerc,
-    write_categories,
-    write_environment,
-    write_executor,
-)
-from conformance.report.readiness import (
-    CaseOutcome,
-    SutInfo,
-    compute_readiness,
-    format_table,
-    write_readiness,
-)
+from conformance.report.allure_labels import environment_mapping
+from conformance.report.publish import publish
+from conformance.report.readiness import CaseOutcome, SutInfo, format_table
+from conformance.report.run_record import RunRecord
 from conformance.settings import RunSettings
 
 _REPORT_KEY = pytest.StashKey[dict[str, Any]]()
@@ -56,72 +46,65 @@ def sut_infos(settings: RunSettings, identities: dict[str, dict[str, str]]) -> l
     return infos
 
 
-def write_session_reports(config: pytest.Config, outcomes: dict[str, Any]) -> None:
-    """Write readiness.json / readiness.md (and Allure run metadata) when OCPP cases were collected."""
+def run_record(config: pytest.Config, outcomes: dict[str, Any]) -> RunRecord | None:
+    """This pytest run as a record (None when no OCPP case was collected)."""
     settings = _settings(config)
     implemented = config.stash.get(IMPLEMENTED_KEY, set())
     if settings is None or not implemented or config.option.collectonly:
+        return None
+    suts = sut_infos(settings, config.stash.get(IDENTITY_KEY, {}))
+    first = suts[0]
+    return RunRecord(
+        outcomes={
+            case_id: CaseOutcome(case_id, o["outcome"], o["reason"], o["duration"])
+            for case_id, o in outcomes.items()
+        },
+        suts=suts,
+        profiles=list(settings.profiles),
+        implemented_ids=set(implemented),
+        environment=environment_mapping(
+            vendor=first.vendor,
+            model=first.model,
+            firmware=first.firmware,
+            station_id=settings.station_id,
+            security_profile=settings.security_profile,
+            sut_type=", ".join(settings.sut_types),
+        ),
+    )
+
+
+def write_session_reports(config: pytest.Config, outcomes: dict[str, Any]) -> None:
+    """Write readiness.json / readiness.md (and Allure run metadata) when OCPP cases were collected; a run
+    that is one part of `ocpp-conformance run` writes only its record, which the runner merges."""
+    record = run_record(config, outcomes)
+    if record is None:
+        return
+    part_record = config.getoption("ocpp_part_record", None)
+    if part_record:
+        record.write(Path(part_record))
         return
     reports = Path(config.getoption("ocpp_reports") or "reports")
-    identities = config.stash.get(IDENTITY_KEY, {})
-    report = compute_readiness(
-        [CaseOutcome(case_id, o["outcome"], o["reason"], o["duration"]) for case_id, o in outcomes.items()],
-        sut=sut_infos(settings, identities),
-        profiles=list(settings.profiles) or None,
-        implemented_ids=implemented,
-    )
-    report["paths"] = {
-        "readiness_json": str(reports / "readiness.json"),
-        "readiness_md": str(reports / "readiness.md"),
-    }
-    json_path, md_path = write_readiness(report, reports)
-    config.stash[_REPORT_KEY] = report
-    if getattr(config.option, "allure_report_dir", None):
-        import allure
-
-        # On the report's Global Attachments: the verdict per profile, next to the proof per case.
-        allure.global_attach(
-            md_path.read_text(encoding="utf-8"),
-            name="Certification readiness (readiness.md)",
-            attachment_type=allure.attachment_type.TEXT,
-        )
-        allure.global_attach(
-            json_path.read_text(encoding="utf-8"),
-            name="Certification readiness (readiness.json)",
-            attachment_type=allure.attachment_type.JSON,
-        )
     allure_dir = getattr(config.option, "allure_report_dir", None)
-    if allure_dir:
-        results = Path(allure_dir)
-        first = sut_infos(settings, identities)[0]
-        write_environment(
-            results,
-            environment_mapping(
-                vendor=first.vendor,
-                model=first.model,
-                firmware=first.firmware,
-                station_id=settings.station_id,
-                security_profile=settings.security_profile,
-                sut_type=", ".join(settings.sut_types),
-            ),
-        )
-        write_executor(results)
-        write_categories(results)
-        write_allurerc(results)
+    config.stash[_REPORT_KEY] = publish(record, reports, Path(allure_dir) if allure_dir else None)
 
 
 def readiness_summary(config: pytest.Config) -> list[str]:
     report = config.stash.get(_REPORT_KEY, None)
     if report is None:
         return []
+    return report_summary_lines(
+        report, getattr(config.option, "allure_report_dir", None), getattr(config.option, "xmlpath", None)
+    )
+
+
+def report_summary_lines(report: dict[str, Any], allure_dir: str | None, junit: str | None) -> list[str]:
+    """The terminal's closing lines: the readiness table and where every report is."""
     lines = ["", *format_table(report).splitlines()]
     lines.append(f"readiness: {report['paths']['readiness_md']}  {report['paths']['readiness_json']}")
-    allure_dir = getattr(config.option, "allure_report_dir", None)
     if allure_dir:
         lines.append(f"allure results: {allure_dir}  (render: ocpp-conformance report)")
-    xml = getattr(config.option, "xmlpath", None)
-    if xml:
-        lines.append(f"junit: {xml}")
+    if junit:
+        lines.append(f"junit: {junit}")
     return lines
 
 

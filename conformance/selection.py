@@ -7,10 +7,14 @@ not applicable, with the condition in the reason.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from conformance.catalogue import Catalogue, applicability
+from conformance.errors import ConfigError
 from conformance.settings import RunSettings
+from conformance.sharding import load_weights, parse_shard, partition
 
 
 def _case_id(item: pytest.Item) -> str | None:
@@ -66,6 +70,40 @@ def select_items(config: pytest.Config, settings: RunSettings, items: list[pytes
                     )
                 )
         keep.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+def _part_key(item: pytest.Item) -> str:
+    """What a part owns: a test case (its items together), a fuzz case (FZ_...), or any other test."""
+    case_id = _case_id(item)
+    if case_id:
+        return case_id
+    param = getattr(getattr(item, "callspec", None), "id", "")
+    return param if param.startswith("FZ_") else item.nodeid  # a fuzz case's id is its parameter
+
+
+def select_part(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """--ocpp-cases (only these ids) and --ocpp-shard I/N (this part's share): deselect the rest."""
+    wanted_text = config.getoption("ocpp_cases", None)
+    shard_text = config.getoption("ocpp_shard", None)
+    if not wanted_text and not shard_text:
+        return
+    keep = list(items)
+    if wanted_text:
+        wanted = {w.strip() for w in str(wanted_text).split(",") if w.strip()}
+        keep = [item for item in keep if _part_key(item) in wanted]
+    if shard_text:
+        try:
+            index, count = parse_shard(str(shard_text))
+        except ConfigError as exc:
+            raise pytest.UsageError(f"ocpp-conformance: {exc}") from None
+        weights_path = config.getoption("ocpp_shard_weights", None)
+        weights = load_weights(Path(weights_path) if weights_path else None)
+        share = partition([_part_key(item) for item in keep], weights, count)[index - 1]
+        keep = [item for item in keep if _part_key(item) in share]
+    drop = [item for item in items if item not in keep]
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
