@@ -239,6 +239,20 @@ class Session:
         end = len(self._inbox) if before is None else before
         self._consumed.update(range(end))
 
+    def discard_superseded(
+        self, latest: ReceivedCall, action: str | tuple[str, ...], where: Where | None = None
+    ) -> int:
+        """Make CALLs of `action` (matching `where`) received before `latest` unavailable to expect: a newer
+        report of the same thing supersedes them. Returns how many were discarded."""
+        position = next((i for i, r in enumerate(self._inbox) if r is latest), None)
+        if position is None:
+            return 0
+        older = [
+            i for i in range(position) if i not in self._consumed and _matches(self._inbox[i], action, where)
+        ]
+        self._consumed.update(older)
+        return len(older)
+
     # ----------------------------------------------------------------- configuration
     def on(self, action: str, responder: Responder) -> None:
         """Answer this action's CALLs with `responder` (a payload or a function of the Call)."""

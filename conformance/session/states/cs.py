@@ -7,6 +7,7 @@ the station's TxStartPoint / TxStopPoint, the harness reads them from the device
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -86,14 +87,27 @@ async def cs_connectors_reported(
                 raise ConformanceFailure(
                     f"{timeout}; reports seen for those connectors: {', '.join(seen) or 'none'}"
                 ) from None
+            named: set[tuple[int, int]] = set()
             for evse_id, connector_id, value in _reported_connectors(received.action, received.payload):
                 check(
                     evse_id != 0 and connector_id != 0,
                     f"{received.action}Request reports evseId {evse_id} / connectorId {connector_id}:"
                     " neither may be 0",
                 )
+                named.add((evse_id, connector_id))
                 if value == status:
                     pending.discard((evse_id, connector_id))
+            # Older reports of these connectors still queued (a station reporting both ways sends a twin
+            # of each) describe an earlier state: they must not answer a later wait.
+            csms.discard_superseded(received, kinds, _names_any_of(named))
+
+
+def _names_any_of(connectors: set[tuple[int, int]]) -> Callable[[dict[str, Any]], bool]:
+    def names(payload: dict[str, Any]) -> bool:
+        action = "StatusNotification" if "connectorStatus" in payload else "NotifyEvent"
+        return any((e, c) in connectors for e, c, _ in _reported_connectors(action, payload))
+
+    return names
 
 
 def _reported_connectors(action: str, payload: dict[str, Any]) -> list[tuple[int, int, str]]:
