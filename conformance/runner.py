@@ -70,8 +70,24 @@ def _common_arguments(cwd: Path | None) -> list[str]:
     return ["-c", str(data_dir() / "run.ini"), "--rootdir", str(here), "-p", "no:cacheprovider"]
 
 
+# pytest options whose value is the next argument (besides every --ocpp-* option but the flags).
+_TAKES_VALUE = ("-k", "-m", "-p", "-c", "-o", "-W", "--rootdir", "--basetemp", "--confcutdir", "--junitxml")
+_OCPP_FLAGS = ("--ocpp-builtin", "--ocpp-fuzz-strict")
+
+
 def _with_cases(user_args: Sequence[str]) -> list[str]:
-    selects_paths = any(not a.startswith("-") and Path(a.split("::")[0]).exists() for a in user_args)
+    """The user's arguments, plus the packaged test cases unless the user named test files or folders
+    (an option's value, such as --ocpp-config station.toml, is not one)."""
+    paths = []
+    previous = ""
+    for arg in user_args:
+        is_value = "=" not in previous and (
+            previous in _TAKES_VALUE or (previous.startswith("--ocpp-") and previous not in _OCPP_FLAGS)
+        )
+        if not arg.startswith("-") and not is_value:
+            paths.append(arg)
+        previous = arg
+    selects_paths = any(Path(a.split("::")[0]).exists() for a in paths)
     return list(user_args) + ([] if selects_paths else [str(testcases_dir())])
 
 
@@ -108,6 +124,31 @@ def _is_external(args: Sequence[str]) -> bool:
     return any(a == flag or a.startswith(flag + "=") for a in args for flag in _EXTERNAL_SUT)
 
 
+def _option_value(args: Sequence[str], name: str) -> str | None:
+    for i, arg in enumerate(args):
+        if arg == name and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith(name + "="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def _drives_one_device(args: Sequence[str]) -> bool:
+    """A description whose actions go to a shell command, an HTTP API or a person drives one real device
+    (or one person): such a run stays in one process. A description that does not load stays serial too,
+    so its error is reported once, by the plugin."""
+    path = _option_value(args, "--ocpp-config")
+    if path is None:
+        return False
+    from conformance.config import load_sut_description
+    from conformance.errors import ConfigError
+
+    try:
+        return load_sut_description(Path(path).expanduser()).driver.type != "builtin"
+    except (ConfigError, OSError):
+        return True
+
+
 def run(user_args: Sequence[str]) -> int:
     """Run the suite; the exit code is pytest's (the worst part's, for a run in parts)."""
     try:
@@ -115,13 +156,16 @@ def run(user_args: Sequence[str]) -> int:
     except RunUsageError as exc:
         print(f"ocpp-conformance run: {exc}")
         return 4
-    external = _is_external(args)
-    if jobs is not None and jobs > 1 and external:
-        print("ocpp-conformance run: --ocpp-jobs > 1 needs the built-in SUTs (an external SUT is one device)")
+    one_device = _is_external(args) or _drives_one_device(args)
+    if jobs is not None and jobs > 1 and one_device:
+        print(
+            "ocpp-conformance run: --ocpp-jobs > 1 needs the built-in SUTs and the builtin driver"
+            " (an external SUT, or a command / http / prompt driver, is one device)"
+        )
         return 4
     reports = _reports(None)
     reports.mkdir(exist_ok=True)
-    if external or _is_serial_only(args):
+    if one_device or _is_serial_only(args):
         return int(pytest.main(pytest_arguments(args)))
     from conformance.parallel_run import DEFAULT_JOBS, run_in_parts
 

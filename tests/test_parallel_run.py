@@ -138,3 +138,29 @@ def test_a_debugging_flag_keeps_the_run_in_one_process(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout[-3000:]
     assert "parallel part" not in result.stdout and "slowest 10 durations" in result.stdout
     assert not (tmp_path / "reports" / "parts").exists()
+
+
+def test_a_description_with_a_person_driving_keeps_one_process(tmp_path: Path) -> None:
+    description = tmp_path / "station.toml"
+    description.write_text('[sut]\ntype = "charging-station"\n\n[driver]\ntype = "prompt"\n')
+    jobs = run_cli("run", "--ocpp-jobs", "2", "--ocpp-config", str(description), cwd=tmp_path, timeout=60)
+    assert jobs.returncode == 4 and "one device" in jobs.stdout
+    # Serial, in this process: the one case needs no action, so no prompt is shown.
+    result = run_cli(
+        "run", "-k", "TC_B_01_CS", "--ocpp-config", str(description), "--ocpp-timeout", "3", cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "parallel part" not in result.stdout and not (tmp_path / "reports" / "parts").exists()
+
+
+def test_an_option_value_that_is_a_file_is_not_taken_for_a_test_path(tmp_path: Path) -> None:
+    from conformance.resources import testcases_dir
+    from conformance.runner import pytest_arguments
+
+    description = tmp_path / "station.toml"
+    description.write_text("")
+    cases = str(testcases_dir())
+    assert pytest_arguments(["--ocpp-config", str(description)], cwd=tmp_path)[-1] == cases
+    assert pytest_arguments([f"--ocpp-config={description}", "-k", "TC_B_01"], cwd=tmp_path)[-1] == cases
+    module = str(testcases_dir() / "cs" / "test_b_provisioning.py")
+    assert pytest_arguments(["--ocpp-config", str(description), module], cwd=tmp_path)[-1] == module
