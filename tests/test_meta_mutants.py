@@ -8,13 +8,21 @@ import re
 import sys
 import xml.etree.ElementTree as ET
 from collections import defaultdict
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from conformance.resources import data_dir
+from conformance.sharding import load_weights, partition
 from tests.support import TESTCASES, run_pytest
+
+# Reference runs at once: each is a pytest process mostly waiting on sockets; 3 keep a 2-core CI machine
+# busy without starving the timing windows of the cases (built-in timeouts of 2-3 s).
+_JOBS = 3
 
 
 @dataclass(frozen=True)
@@ -105,7 +113,7 @@ def _run(tmp_path: Path, sut_type: str, ids: list[str], *extra: str) -> dict[str
         if case_id in CASE_DESCRIPTIONS:
             described[CASE_DESCRIPTIONS[case_id]].append(case_id)
     ids = [i for i in ids if i not in CASE_DESCRIPTIONS]
-    outcomes = _run_once(tmp_path / "sp-default", sut_type, ids, *extra) if ids else {}
+    outcomes = _run_in_chunks(tmp_path / "sp-default", sut_type, ids, *extra) if ids else {}
     for description, cases in sorted(described.items()):
         config = ("--ocpp-config", str(description))
         outcomes.update(_run_once(tmp_path / description.stem, sut_type, cases, *config, *extra))
@@ -121,14 +129,30 @@ def _run(tmp_path: Path, sut_type: str, ids: list[str], *extra: str) -> dict[str
     return outcomes
 
 
+def _run_in_chunks(tmp_path: Path, sut_type: str, ids: list[str], *extra: str) -> dict[str, tuple[str, str]]:
+    """A long list of cases (a whole half on the conformant reference) in balanced parallel chunks, each
+    its own pytest process with its own reference SUT, as `ocpp-conformance run` splits a run."""
+    if len(ids) < 40:
+        return _run_once(tmp_path, sut_type, ids, *extra)
+    shares = partition(ids, load_weights(data_dir() / "case-durations.json"), _JOBS)
+    outcomes: dict[str, tuple[str, str]] = {}
+    with ThreadPoolExecutor(_JOBS) as pool:
+        runs = [
+            pool.submit(_run_once, tmp_path / f"chunk{i}", sut_type, [c for c in ids if c in share], *extra)
+            for i, share in enumerate(shares)
+            if share
+        ]
+        for run in runs:
+            outcomes.update(run.result())
+    return outcomes
+
+
 def _run_once(tmp_path: Path, sut_type: str, ids: list[str], *extra: str) -> dict[str, tuple[str, str]]:
     tmp_path.mkdir(parents=True, exist_ok=True)
     junit = tmp_path / "junit.xml"
-    selection = " or ".join(ids)
     result = run_pytest(
         str(TESTCASES),
-        "-k",
-        selection,
+        f"--ocpp-cases={','.join(ids)}",
         "--ocpp-sut",
         sut_type,
         "--ocpp-builtin",
@@ -158,19 +182,67 @@ def test_every_case_declares_mutants_with_their_messages() -> None:
             assert mutant in _registry(case.sut_type), f"{case.id}: no {case.sut_type} mutant named {mutant}"
 
 
+class _Runs:
+    """Every reference run the selected tests need, started together on a few workers (each run is its own
+    pytest process, mostly waiting on sockets), so the meta-test takes a fraction of the serial time."""
+
+    def __init__(self, root: Path) -> None:
+        self._root = root
+        self._pool = ThreadPoolExecutor(_JOBS)
+        self._runs: dict[tuple[str, str], Future[dict[str, tuple[str, str]]]] = {}
+
+    def start(self, sut_type: str, mutant: str | None) -> None:
+        key = (sut_type, mutant or "")
+        if key in self._runs:
+            return
+        if mutant is None:
+            ids = [case.id for case in CASES if case.sut_type == sut_type]
+            extra: tuple[str, ...] = ()
+        else:
+            ids = [case.id for case in BY_MUTANT[(sut_type, mutant)]]
+            extra = ("--ocpp-mutant", mutant)
+        folder = self._root / f"{sut_type}-{mutant or 'conformant'}"
+        self._runs[key] = self._pool.submit(_run, folder, sut_type, ids, *extra)
+
+    def result(self, sut_type: str, mutant: str | None) -> dict[str, tuple[str, str]]:
+        self.start(sut_type, mutant)
+        return self._runs[(sut_type, mutant or "")].result()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+@pytest.fixture(scope="module")
+def reference_runs(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[_Runs]:
+    runs = _Runs(tmp_path_factory.mktemp("meta"))
+    wanted = [
+        item.callspec.params
+        for item in request.session.items
+        if getattr(item, "module", None) is request.module
+        and hasattr(item, "callspec")
+        and "sut_type" in item.callspec.params
+    ]
+    for params in sorted(wanted, key=lambda p: "mutant" in p):  # the conformant halves (longest) first
+        runs.start(params["sut_type"], params.get("mutant"))
+    yield runs
+    runs.close()
+
+
 @pytest.mark.parametrize("sut_type", ["charging-station", "csms"])
-def test_every_case_passes_on_the_conformant_reference(sut_type: str, tmp_path: Path) -> None:
+def test_every_case_passes_on_the_conformant_reference(sut_type: str, reference_runs: _Runs) -> None:
     ids = [case.id for case in CASES if case.sut_type == sut_type]
-    outcomes = _run(tmp_path, sut_type, ids)
+    outcomes = reference_runs.result(sut_type, None)
     failed = {case_id: text[-1500:] for case_id, (outcome, text) in outcomes.items() if outcome == "failed"}
     assert not failed, failed
     assert set(outcomes) == set(ids)
 
 
 @pytest.mark.parametrize(("sut_type", "mutant"), sorted(BY_MUTANT))
-def test_cases_fail_on_their_mutant(sut_type: str, mutant: str, tmp_path: Path) -> None:
+def test_cases_fail_on_their_mutant(sut_type: str, mutant: str, reference_runs: _Runs) -> None:
     cases = BY_MUTANT[(sut_type, mutant)]
-    outcomes = _run(tmp_path, sut_type, [case.id for case in cases], "--ocpp-mutant", mutant)
+    outcomes = reference_runs.result(sut_type, mutant)
     for case in cases:
         outcome, text = outcomes.get(case.id, ("not run", ""))
         assert outcome == "failed", f"{case.id} did not fail on mutant {mutant}: {outcome}"
