@@ -303,6 +303,28 @@ def format_markdown(report: Mapping[str, Any]) -> str:
                 f"| {c['id']} | {c['requirement']} | {c['outcome']} | {_md_escape(c.get('reason', ''))} |"
                 for c in unverified
             ]
+    for p in report["profiles"]:
+        waived = [c for c in p["cases"] if c["outcome"] == "not-applicable" and c["requirement"] == "C"]
+        if waived:
+            out += [
+                "",
+                f"## {p['name']} ({p['sut_type']}): not applicable to this SUT",
+                "",
+                "| case | condition (Part 5), false for the SUT's declared features |",
+                "|---|---|",
+            ]
+            out += [f"| {c['id']} | {_md_escape(c.get('condition', ''))} |" for c in waived]
+    for p in report["profiles"]:
+        elsewhere = [
+            c for c in p["cases"] if c["outcome"] == "passed" and "security profile" in c.get("reason", "")
+        ]
+        if elsewhere:
+            out += [
+                "",
+                f"## {p['name']} ({p['sut_type']}): passed in a re-run at another security profile",
+                "",
+            ]
+            out += [f"- {c['id']}: {_md_escape(c['reason'])}" for c in elsewhere]
     return "\n".join(out) + "\n"
 
 

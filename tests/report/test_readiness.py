@@ -196,7 +196,16 @@ def test_markdown_lists_what_keeps_a_profile_unverified(tmp_path: Path) -> None:
     assert "## Core (charging-station): not verified in this run" in md
     assert "| TC_B_02_CS | M | skipped | deselected: implemented but not run |" in md
     assert "| TC_E_04_CS | C | skipped | needs the action 'plug_in' |" in md
-    assert "TC_E_05_CS" not in md.split("not verified in this run")[1]  # not applicable: not listed
+    unverified, waived = md.split("not verified in this run")[1].split("not applicable to this SUT")
+    assert "TC_E_05_CS" not in unverified  # not applicable: listed apart, with its condition
+    assert "| TC_E_05_CS | C-40 |" in waived
+
+
+def test_markdown_names_the_cases_passed_at_another_security_profile(tmp_path: Path) -> None:
+    outcomes = [CaseOutcome("TC_B_01_CS", "passed", "run at security profile 2"), *passed("TC_B_02_CS")]
+    md = write_readiness(run(tmp_path, outcomes), tmp_path / "out")[1].read_text()
+    assert "passed in a re-run at another security profile" in md
+    assert "- TC_B_01_CS: run at security profile 2" in md and "- TC_B_02_CS" not in md
 
 
 def test_real_catalogue_core_counts() -> None:
