@@ -89,6 +89,12 @@ STATION_ACTIONS: Final[dict[str, ActionSpec]] = {
             max_schedule_tuples="int, optional",
         ),
         _station("get_state", "a snapshot of the station's state (reference station only)"),
+        # C16.FR.01 (C-07, TC_C_47/48_CS): after a Master Pass, the user selects on the station's UI
+        _station(
+            "choose_transactions_to_stop",
+            "on the Master Pass user interface, select the transactions to stop",
+            evse_ids='list of int (EVSE ids) or "all"',
+        ),
     )
 }
 
@@ -149,6 +155,22 @@ OPERATOR_ACTIONS["configure_boot_status"] = ActionSpec(
     "configure_boot_status",
     "make the CSMS answer the station's next BootNotification with this status",
     {"station_id": "str", "status": "Accepted | Pending | Rejected", "interval": "int seconds"},
+)
+# A05 / TC_A_19_CSMS: the CSMS sends a SetNetworkProfileRequest for its own endpoint at a higher profile.
+OPERATOR_ACTIONS["upgrade_security_profile"] = ActionSpec(
+    "upgrade_security_profile",
+    "make the CSMS send a SetNetworkProfileRequest for its endpoint at a higher security profile (A05)",
+    {
+        "station_id": "str",
+        "configuration_slot": "int, the station's slot to set",
+        "security_profile": "int, the new security profile (the configured one + 1)",
+    },
+)
+# Clean-up after TC_A_19_CSMS (not OCPP): A05 forbids downgrading, so only the operator can undo it.
+OPERATOR_ACTIONS["restore_security_profile"] = ActionSpec(
+    "restore_security_profile",
+    "let the station connect at its configured security profile again (undo an A05 upgrade)",
+    {"station_id": "str"},
 )
 OPERATOR_ACTIONS["get_state"] = ActionSpec(
     "get_state", "a snapshot of the CSMS's records (reference CSMS only)"

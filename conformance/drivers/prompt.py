@@ -26,6 +26,8 @@ INSTRUCTIONS: Final[dict[str, str]] = {
     " (leave it in the station's socket).",
     "ev_side_connect": "Plug the cable of EVSE {evse_id}, connector {connector_id} back into the EV.",
     "present_id_token": "Present id token {id_token} (type {type}) at the station.",
+    "choose_transactions_to_stop": "On the station's Master Pass screen, select the transactions to stop:"
+    " EVSE(s) {evse_ids}.",
     "ev_suspend": "Make the EV at EVSE {evse_id} stop drawing energy (SuspendedEV).",
     "ev_resume": "Make the EV at EVSE {evse_id} draw energy again.",
     "fault_connector": "Put connector {connector_id} of EVSE {evse_id} into a fault (Faulted).",
@@ -45,6 +47,10 @@ INSTRUCTIONS: Final[dict[str, str]] = {
     "ev_charging_needs": "Make the ISO 15118 EV at EVSE {evse_id} (re)negotiate its charging needs.",
     "configure_boot_status": "In the CSMS, set the next BootNotification answer for station {station_id}"
     " to {status} (interval {interval} s).",
+    "upgrade_security_profile": "In the CSMS, make it send station {station_id} a SetNetworkProfileRequest"
+    " for configuration slot {configuration_slot} with its endpoint at security profile {security_profile}.",
+    "restore_security_profile": "In the CSMS, let station {station_id} connect at its configured security"
+    " profile again (undo the security profile upgrade).",
 }
 _OPERATOR: Final = "In the CSMS, make it send a {action}Request to station {station_id}. Requested: {request}"
 _NOT_MANUAL: Final = frozenset({"get_state"})  # a snapshot only the reference SUTs can give

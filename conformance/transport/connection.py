@@ -86,6 +86,12 @@ class WsConnection:
         return self._headers
 
     @property
+    def response_headers(self) -> Mapping[str, str]:
+        """Handshake response headers (the harness as station: the CSMS's 101 answer, TC_B_58_CSMS)."""
+        response = self._ws.response
+        return response.headers if response is not None else Headers()
+
+    @property
     def auth(self) -> AuthFacts:
         return self._auth
 

@@ -13,7 +13,9 @@ import dataclasses
 import secrets
 import ssl
 import string
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlsplit
 
@@ -22,7 +24,7 @@ from conformance.ocppj.frames import Call
 from conformance.session import states
 from conformance.session.endpoints import HarnessStation
 from conformance.session.states.csms import operator_done, operator_request
-from conformance.testing import case, check, step
+from conformance.testing import case, check, check_equal, step
 from conformance.transport.security import client_ssl_context
 
 # identifierString (Part 2): alphanumerics and *-_=:+|@. ; ':' is left out, Basic auth splits there.
@@ -341,3 +343,225 @@ async def test_TC_A_10_CSMS(station: HarnessStation, sut: Any, actions: Any) -> 
             f" (A01.FR.05): {reason}",
         )
     await states.csms_booted(station, sut)  # steps 5-8
+
+
+# ---------------------------------------------------------------- A05: security profile upgrade
+NETWORK_PRIORITY: Final = ("OCPPCommCtrlr", "NetworkConfigurationPriority")
+UPGRADE_SLOT: Final = 2  # the OCTT's station uses slot 1; slot 2 is its free, defined slot
+
+
+def _station_csr(station_id: str) -> tuple[str, bytes]:
+    """A new station key and its CSR (CN = the station id, A02), as PEM: (csr, key)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, station_id),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "ocpp-conformance"),
+        ]
+    )
+    csr = x509.CertificateSigningRequestBuilder().subject_name(subject).sign(key, hashes.SHA256())
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return csr.public_bytes(serialization.Encoding.PEM).decode(), key_pem
+
+
+def _leaf_key_matches(chain: str, key_pem: bytes) -> bool:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    try:
+        leaf = x509.load_pem_x509_certificates(chain.encode())[0]
+    except (ValueError, IndexError):
+        return False
+    key = serialization.load_pem_private_key(key_pem, password=None)
+    spki = serialization.PublicFormat.SubjectPublicKeyInfo
+    return bool(
+        leaf.public_key().public_bytes(serialization.Encoding.PEM, spki)
+        == key.public_key().public_bytes(serialization.Encoding.PEM, spki)
+    )
+
+
+async def renew_station_certificate(station: HarnessStation, actions: Any, folder: Path) -> tuple[Path, Path]:
+    """Memory State RenewChargingStationCertificate (Table 711, errata 2024-09 for TC_A_19_CSMS): the
+    certificate the CSMS signs is the OCTT's client certificate at security profile 3. Returns the
+    (certificate chain, key) files."""
+    csr, key_pem = _station_csr(station.station_id)
+    request = {"requestedMessage": "SignChargingStationCertificate"}
+    with step("RenewChargingStationCertificate 1-2: the CSMS sends TriggerMessageRequest; the OCTT accepts"):
+        received, task = await operator_request(station, actions, "TriggerMessage", request)
+        check_equal(
+            received.payload.get("requestedMessage"),
+            "SignChargingStationCertificate",
+            "TriggerMessageRequest.requestedMessage (RenewChargingStationCertificate step 1)",
+        )
+        await operator_done(station, task)
+    with step("RenewChargingStationCertificate 3-4: the OCTT sends SignCertificateRequest; Accepted"):
+        response = await station.call_ok(
+            "SignCertificate", {"csr": csr, "certificateType": "ChargingStationCertificate"}
+        )
+        check_equal(
+            response.get("status"),
+            "Accepted",
+            "SignCertificateResponse.status (RenewChargingStationCertificate step 4)",
+        )
+    with step("RenewChargingStationCertificate 5-6: the CSMS sends CertificateSignedRequest; Accepted"):
+        signed = await station.expect("CertificateSigned")
+        chain = str(signed.payload.get("certificateChain", ""))
+        check_equal(
+            signed.payload.get("certificateType"),
+            "ChargingStationCertificate",
+            "CertificateSignedRequest.certificateType (RenewChargingStationCertificate step 5)",
+        )
+        check(
+            _leaf_key_matches(chain, key_pem),
+            "CertificateSignedRequest.certificateChain: its first certificate is not generated from the CSR"
+            " of step 3 (RenewChargingStationCertificate step 5)",
+        )
+    certfile, keyfile = folder / "station-chain.pem", folder / "station-key.pem"
+    certfile.write_text(chain)
+    keyfile.write_bytes(key_pem)
+    keyfile.chmod(0o600)
+    return certfile, keyfile
+
+
+def _priority_slots(value: Any) -> list[str]:
+    return [part.strip() for part in str(value or "").split(",") if part.strip()]
+
+
+@case(
+    "TC_A_19_CSMS",
+    requirements=("A05.FR.04", "A05.FR.07"),
+    catches={
+        "upgrade-keeps-old-profile": r"accepted a connection at the old security profile .*A05\.FR\.07",
+        "upgrade-same-profile": r"connectionData\.securityProfile .*A05\.FR\.04",
+    },
+    actions=("upgrade_security_profile", "SetVariables", "Reset", "TriggerMessage"),
+)
+async def test_TC_A_19_CSMS(station: HarnessStation, sut: Any, actions: Any) -> None:
+    """Upgrade Charging Station Security Profile, Accepted (A05), errata 2024-09 applied (memory state
+    at profile 2: the renewed certificate is the OCTT's TLS client certificate; no ocppCsmsUrl check).
+
+    Readings: the OCTT reconnects (step 7) to the ocppCsmsUrl of the CSMS's SetNetworkProfileRequest, an
+    endpoint at the higher profile; there is no configured messageTimeout / ocppInterface in the SUT
+    description, so those two fields are checked by the schema only. At profile 1 the OCTT needs the
+    trust anchor of that TLS endpoint (Part 6 prerequisite: a trusted certificate is installed)."""
+    # "2 or 1": both are Part 6's prerequisite; a run at profile 0 re-runs it at 2, the self-contained one.
+    require_profile(station, (2, 1), "TC_A_19_CSMS")
+    profile = station.security.profile
+    if station.security.cafile is None:
+        raise NotApplicable(
+            f"TC_A_19_CSMS at security profile {profile} needs a trusted certificate for the CSMS's TLS"
+            " endpoint (Part 6 prerequisite); configure the CSMS root certificate (ca)"
+        )
+    configured_url = station.csms_url
+    await states.csms_booted(station, sut)  # Part 6 runs it on an open, booted connection
+    with tempfile.TemporaryDirectory(prefix="tc_a_19_csms_") as tmp:
+        client_cert: tuple[Path, Path] | tuple[None, None] = (None, None)
+        if profile == 2:
+            client_cert = await renew_station_certificate(station, actions, Path(tmp))
+        try:
+            await _upgrade_and_reconnect(station, sut, actions, profile, client_cert)
+        finally:
+            station.csms_url = configured_url
+            with contextlib.suppress(Exception):
+                await station.disconnect()
+            if actions.supports("restore_security_profile"):  # not in Part 6: later cases use the profile
+                with step("After: the CSMS is asked to accept the configured security profile again"):
+                    await actions.perform("restore_security_profile", {"station_id": station.station_id})
+
+
+async def _upgrade_and_reconnect(
+    station: HarnessStation,
+    sut: Any,
+    actions: Any,
+    profile: int,
+    client_cert: tuple[Path, Path] | tuple[None, None],
+) -> None:
+    """TC_A_19_CSMS steps 1-11."""
+    with step(f"1-2: the CSMS sends SetNetworkProfileRequest (securityProfile {profile + 1}); Accepted"):
+        params = {
+            "station_id": station.station_id,
+            "configuration_slot": UPGRADE_SLOT,
+            "security_profile": profile + 1,
+        }
+        task = asyncio.ensure_future(actions.perform("upgrade_security_profile", params))
+        try:
+            received = await station.expect("SetNetworkProfile")
+        except BaseException:
+            task.cancel()
+            raise
+        await operator_done(station, task)
+        slot = received.payload.get("configurationSlot")
+        data = received.payload.get("connectionData", {})
+        what = "SetNetworkProfileRequest.connectionData"
+        check_equal(data.get("ocppTransport"), "JSON", f"{what}.ocppTransport (TC_A_19_CSMS step 1)")
+        check_equal(data.get("ocppVersion"), "OCPP20", f"{what}.ocppVersion (TC_A_19_CSMS step 1)")
+        check_equal(
+            data.get("securityProfile"),
+            profile + 1,
+            "SetNetworkProfileRequest.connectionData.securityProfile (configured + 1, A05.FR.04)",
+        )
+        url = str(data.get("ocppCsmsUrl", ""))
+    component, variable = NETWORK_PRIORITY
+    request = {
+        "setVariableData": [
+            {"component": {"name": component}, "variable": {"name": variable}, "attributeValue": str(slot)}
+        ]
+    }
+    with step("3-4: the CSMS sends SetVariablesRequest OCPPCommCtrlr.NetworkConfigurationPriority; Accepted"):
+        received, task = await operator_request(station, actions, "SetVariables", request)
+        entries = received.payload.get("setVariableData", [])
+        entry = next(
+            (
+                e
+                for e in entries
+                if e.get("component", {}).get("name") == component
+                and e.get("variable", {}).get("name") == variable
+            ),
+            None,
+        )
+        check(entry is not None, f"SetVariablesRequest.setVariableData: no {component}.{variable} (step 3)")
+        assert entry is not None
+        check(
+            str(slot) in _priority_slots(entry.get("attributeValue")),
+            f"SetVariablesRequest {variable}.attributeValue {entry.get('attributeValue')!r} does not contain"
+            f" the configurationSlot {slot} of step 1 (TC_A_19_CSMS step 3)",
+        )
+        await operator_done(station, task)
+    with step("5-6: the CSMS sends ResetRequest; the OCTT accepts and reboots"):
+        _received, task = await operator_request(station, actions, "Reset", {"type": "Immediate"})
+        await operator_done(station, task)
+        await station.disconnect()
+    certfile, keyfile = client_cert
+    upgraded = dataclasses.replace(
+        station.security,
+        profile=profile + 1,
+        password=station.security.password if profile + 1 == 2 else None,
+        certfile=certfile if profile + 1 == 3 else station.security.certfile,
+        keyfile=keyfile if profile + 1 == 3 else station.security.keyfile,
+    )
+    old_url, old_security = station.csms_url, station.security
+    with step(f"7-8: the OCTT reconnects at security profile {profile + 1}; the CSMS accepts"):
+        station.csms_url = url
+        reason = await station.try_connect(security=upgraded)
+        check(
+            reason is None,
+            f"the CSMS refused the station at security profile {profile + 1} on the ocppCsmsUrl {url!r}"
+            f" of its SetNetworkProfileRequest (A05.FR.04): {reason}",
+        )
+    await states.csms_booted(station, sut)  # step 9
+    with step(f"10-11: the OCTT reconnects at security profile {profile}; the CSMS does not accept"):
+        await station.disconnect()
+        station.csms_url = old_url
+        reason = await station.try_connect(security=old_security)
+        check(
+            reason is not None,
+            f"the CSMS accepted a connection at the old security profile {profile} after the station"
+            f" connected at {profile + 1} (A05.FR.07)",
+        )

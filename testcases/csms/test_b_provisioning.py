@@ -17,6 +17,8 @@ from conformance.session.states.csms import (
     operator_request,
 )
 from conformance.testing import case, check, check_equal, check_in, step
+from conformance.transport import ConnectFailed, TransportClosed, WsConnection, connect_station
+from conformance.transport.client import OCPP201
 
 
 @case(
@@ -643,3 +645,84 @@ async def test_TC_B_31_CSMS(station: HarnessStation, sut: Any, actions: Any) -> 
         check_equal(second.get("status"), "Accepted", "BootNotificationResponse.status (TC_B_31_CSMS step 6)")
     with step("7-8: the OCTT notifies the CSMS about the state of all connectors (Available)"):
         await notify_connectors(station, sut, "Available")
+
+
+# ---------------------------------------------------------------- Part 4: WebSocket subprotocol negotiation
+UNSUPPORTED_SUBPROTOCOL: Final = "ocpp0.1"  # no OCPP version has this subprotocol name (Part 4 Table 1)
+
+
+async def _closed_by_csms(conn: WsConnection, seconds: float) -> bool:
+    """Whether the CSMS closes the connection within `seconds` (anything it sends first is ignored)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    try:
+        while True:
+            await asyncio.wait_for(conn.recv(), max(0.0, deadline - loop.time()))
+    except TransportClosed:
+        return True
+    except TimeoutError:
+        return False
+
+
+@case(
+    "TC_B_58_CSMS",
+    requirements=("OCPP-J 3.1.2", "OCPP-J 3.2"),
+    catches={
+        "no-subprotocol": r"kept the WebSocket connection open without a subprotocol",
+        "subprotocol-first-offered": r"selected the subprotocol 'ocpp0\.1'",
+        "subprotocol-not-offered": r"selected a subprotocol the station did not offer",
+    },
+)
+async def test_TC_B_58_CSMS(station: HarnessStation, sut: Any) -> None:
+    """WebSocket Subprotocol validation (Part 4 sections 3.1.2 and 3.2; added to Part 6 by errata 2025).
+
+    The errata text is not in our reference set: the scenario follows Part 4 and public readings of it
+    (tzi-app/tzi-OCTT 2.0.1/B/test_tc_b_58_csms.py): the OCTT offers only an unsupported subprotocol,
+    then that one plus ocpp2.0.1. Reading of step 2 ("the CSMS does not upgrade"): Part 4 3.2 lets the
+    CSMS either refuse the upgrade, or complete the handshake without a Sec-WebSocket-Protocol header
+    and close at once; both pass. Selecting a subprotocol (offered or not) or keeping the connection open
+    fails."""
+    security, url, sid = station.security, station.csms_url, station.station_id
+    timeout = station.connect_timeout
+    with step(f"1-2: the OCTT connects offering only {UNSUPPORTED_SUBPROTOCOL}; the CSMS does not upgrade"):
+        try:
+            conn = await connect_station(url, sid, security, timeout, subprotocols=(UNSUPPORTED_SUBPROTOCOL,))
+        except ConnectFailed as exc:
+            check(
+                "negotiation failed" not in str(exc),
+                "the CSMS selected a subprotocol the station did not offer (Part 4 3.2, RFC 6455 4.2.2):"
+                f" {exc}",
+            )
+        else:
+            try:
+                check(
+                    conn.subprotocol is None,
+                    f"the CSMS selected the subprotocol {conn.subprotocol!r}, which is no OCPP version"
+                    " (Part 4 3.1.2, 3.2)",
+                )
+                check(
+                    await _closed_by_csms(conn, station.timeout),
+                    "the CSMS completed the handshake for an unsupported subprotocol and kept the WebSocket"
+                    f" connection open without a subprotocol for {station.timeout:g} s (Part 4 3.2: it must"
+                    " close it immediately)",
+                )
+            finally:
+                await conn.close()
+    offered = (UNSUPPORTED_SUBPROTOCOL, OCPP201)
+    with step(f"3-4: the OCTT connects offering {', '.join(offered)}; the CSMS upgrades with ocpp2.0.1"):
+        refusal = ""
+        try:
+            accepted: WsConnection | None = await connect_station(
+                url, sid, security, timeout, subprotocols=offered
+            )
+        except ConnectFailed as exc:
+            accepted, refusal = None, str(exc)
+        check(
+            accepted is not None,
+            f"the CSMS did not upgrade a connection offering {', '.join(offered)} (Part 4 3.2): {refusal}",
+        )
+        assert accepted is not None
+        conn = accepted
+        station.bind(conn)
+        header = conn.response_headers.get("Sec-WebSocket-Protocol")
+        check_equal(header, OCPP201, "HTTP 101 response header Sec-WebSocket-Protocol (TC_B_58_CSMS step 4)")

@@ -80,6 +80,17 @@ class CsmsControl:
             raise ControlError(f"{action}: params.station_id must be a non-empty string")
         if action == "configure_boot_status":
             return _configure(core, station_id, params)
+        if action == "upgrade_security_profile":  # A05 / TC_A_19_CSMS
+            slot, profile = params.get("configuration_slot"), params.get("security_profile")
+            for name, value in (("configuration_slot", slot), ("security_profile", profile)):
+                if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                    raise ControlError(
+                        f"{action}: params.{name} must be a non-negative integer, got {value!r}"
+                    )
+            assert isinstance(slot, int) and isinstance(profile, int)
+            return core.upgrade_security_profile(station_id, slot, profile, timeout=timeout)
+        if action == "restore_security_profile":
+            return core.restore_security_profile(station_id)
         assert action in CSMS_INITIATED_ACTIONS
         request = params.get("request", {})
         if not isinstance(request, dict):

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import dataclasses
+import functools
 import hmac
 import json
 import ssl
@@ -202,6 +204,11 @@ class CsmsCore:
             self.ssl.set_ciphers("DEFAULT:@SECLEVEL=0")
         self._server: Server | None = None
         self.host = "127.0.0.1"
+        # A05 / TC_A_19_CSMS: a second endpoint at security profile + 1 (profiles 1 and 2 with TLS files);
+        # a station that connected there is refused at its old profile (station id -> new profile).
+        self._upgrade_server: Server | None = None
+        self.upgrade_ssl = self._upgrade_ssl_context()
+        self.upgraded: dict[str, int] = {}
 
     # ------------------------------------------------------------ lifecycle
     async def start(self, host: str, port: int) -> None:
@@ -219,8 +226,54 @@ class CsmsCore:
             close_timeout=2,
             ping_interval=None,  # keepalive is the station's Heartbeat; pings only add noise
         )
+        if self.upgrade_ssl is not None:
+            self._upgrade_server = await serve(
+                self._handler,
+                host,
+                0,
+                ssl=self.upgrade_ssl,
+                process_request=functools.partial(
+                    self._process_request, profile=self.config.security_profile + 1
+                ),
+                select_subprotocol=self._select_subprotocol,
+                compression=None,
+                max_size=MAX_MESSAGE_BYTES,
+                open_timeout=10,
+                close_timeout=2,
+                ping_interval=None,
+            )
+
+    def _upgrade_ssl_context(self) -> ssl.SSLContext | None:
+        """The TLS context of the endpoint at security profile + 1 (A05), None when there is none: only
+        profiles 1 and 2 can be upgraded, and it needs the server certificate files."""
+        cfg = self.config
+        if cfg.security_profile not in (1, 2) or not (cfg.certfile and cfg.keyfile):
+            return None
+        if cfg.security_profile == 2 and not cfg.cafile:
+            return None
+        higher = dataclasses.replace(cfg, security_profile=cfg.security_profile + 1)
+        ctx = server_ssl_context(higher, self.mutant)
+        assert ctx is not None
+        if cfg.security_profile == 2:  # profile 3: certificates it signed (A02 / A05 memory state) too
+            from cryptography.hazmat.primitives.serialization import Encoding
+
+            ctx.load_verify_locations(cadata=self.signing_ca.cert.public_bytes(Encoding.PEM).decode())
+        return ctx
+
+    @property
+    def upgrade_url(self) -> str | None:
+        """The endpoint at security profile + 1 (A05), if any; stations append their id."""
+        if self._upgrade_server is None:
+            return None
+        port = int(self._upgrade_server.sockets[0].getsockname()[1])
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"wss://{host}:{port}/"
 
     async def stop(self) -> None:
+        if self._upgrade_server is not None:
+            upgrade, self._upgrade_server = self._upgrade_server, None
+            upgrade.close(close_connections=True)
+            await asyncio.wait_for(upgrade.wait_closed(), 5.0)
         if self._server is None:
             return
         server, self._server = self._server, None
@@ -246,18 +299,35 @@ class CsmsCore:
             response.headers["WWW-Authenticate"] = 'Basic realm="OCPP", charset="UTF-8"'
         return response
 
-    def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
+    def _process_request(
+        self, connection: ServerConnection, request: Request, *, profile: int | None = None
+    ) -> Response | None:
+        """`profile`: the security profile of the listener (None: the configured one)."""
         sid = station_id_of(request.path)
         if not sid:
             return self._refuse(connection, HTTPStatus.NOT_FOUND, "", f"no station id in {request.path!r}")
         cfg, record = self.config, self.config.station(sid)
-        if cfg.security_profile in (1, 2):
+        profile = cfg.security_profile if profile is None else profile
+        upgraded = self.upgraded.get(sid)
+        if upgraded is not None and profile < upgraded and self.mutant != "upgrade-keeps-old-profile":
+            why = f"station {sid!r} was upgraded to security profile {upgraded}; profile {profile} is refused"
+            return self._refuse(connection, HTTPStatus.FORBIDDEN, sid, why + " (A05.FR.07)")
+        refusal = self._security_refusal(connection, request, sid, record, profile)
+        if refusal is None and profile > cfg.security_profile:
+            self.upgraded[sid] = profile  # A05: from now on the lower profile is refused
+        return refusal
+
+    def _security_refusal(
+        self, connection: ServerConnection, request: Request, sid: str, record: Any, profile: int
+    ) -> Response | None:
+        cfg = self.config
+        if profile in (1, 2):
             refusal = self._basic_auth_refusal(request.headers.get("Authorization"), sid)
             if refusal is not None:
                 return self._refuse(connection, HTTPStatus.UNAUTHORIZED, sid, refusal)
         elif record is None and not cfg.accept_unknown_stations:
             return self._refuse(connection, HTTPStatus.NOT_FOUND, sid, f"unknown station {sid!r}")
-        if cfg.security_profile == 3:
+        if profile == 3:
             cn = _common_name(connection.transport.get_extra_info("peercert"))
             if cn != sid:  # A00.FR.? profile 3: the client certificate's CN is the station id
                 why = f"client certificate CN {cn!r} is not the station id {sid!r}"
@@ -288,6 +358,10 @@ class CsmsCore:
     ) -> Subprotocol | None:
         if self.mutant == "no-subprotocol":  # Part 4 3.1.2: the server selects ocpp2.0.1
             return None
+        if self.mutant == "subprotocol-first-offered" and subprotocols:  # TC_B_58_CSMS
+            return subprotocols[0]
+        if self.mutant == "subprotocol-not-offered":  # TC_B_58_CSMS: RFC 6455 allows only an offered one
+            return Subprotocol(SUBPROTOCOL)
         # None completes the handshake without the header; the handler then closes (Part 4).
         return Subprotocol(SUBPROTOCOL) if SUBPROTOCOL in subprotocols else None
 
@@ -556,6 +630,35 @@ class CsmsCore:
                 accepted = False
             if is_password and accepted:
                 record.password = str(entry.get("attributeValue", ""))
+
+    async def upgrade_security_profile(
+        self, station_id: str, slot: int, profile: int, *, timeout: float | None = None
+    ) -> dict[str, Any]:
+        """A05 / TC_A_19_CSMS step 1: SetNetworkProfile for this CSMS's endpoint at `profile`."""
+        url = self.upgrade_url
+        if url is None or profile != self.config.security_profile + 1:
+            offered = self.config.security_profile + 1 if url is not None else "none"
+            raise ControlError(
+                f"upgrade_security_profile: this CSMS has no endpoint at security profile {profile}"
+                f" (configured profile {self.config.security_profile}; upgrade endpoint: {offered})"
+            )
+        sent = self.config.security_profile if self.mutant == "upgrade-same-profile" else profile
+        data = {
+            "ocppVersion": "OCPP20",
+            "ocppTransport": "JSON",
+            "ocppCsmsUrl": url,
+            "messageTimeout": 30,
+            "securityProfile": sent,
+            "ocppInterface": "Wired0",
+        }
+        request = {"configurationSlot": slot, "connectionData": data}
+        return await self.send_request(station_id, "SetNetworkProfile", request, timeout=timeout)
+
+    async def restore_security_profile(self, station_id: str) -> dict[str, Any]:
+        """Undo an A05 upgrade (operator clean-up, not OCPP): the configured profile is accepted again."""
+        previous = self.upgraded.pop(station_id, None)
+        profile = self.config.security_profile
+        return {"stationId": station_id, "upgradedTo": previous, "securityProfile": profile}
 
     def configure_boot_status(self, station_id: str, status: str, interval: int | None) -> dict[str, Any]:
         rec = self.state.station(station_id)
