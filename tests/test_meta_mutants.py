@@ -101,6 +101,9 @@ CASE_DESCRIPTIONS: dict[str, Path] = {
     "TC_L_13_CS": DESCRIPTIONS / "firmware_waits_for_transactions.toml",  # NOT C-43, NOT AQ-7
     "TC_L_14_CS": DESCRIPTIONS / "firmware_new_sessions_pending_update.toml",  # C-20, AQ-7, HFS-8>1
     "TC_L_16_CS": DESCRIPTIONS / "firmware_update_during_transaction.toml",  # C-43
+    "TC_C_05_CS": DESCRIPTIONS / "cable_lock.toml",  # AQ-2
+    "TC_C_47_CS": DESCRIPTIONS / "master_pass_ui.toml",  # C-07
+    "TC_C_48_CS": DESCRIPTIONS / "master_pass_ui.toml",  # C-07
 }
 
 

@@ -17,7 +17,7 @@ from conformance.errors import ConformanceFailure, SutTimeout
 from conformance.session import states
 from conformance.session.endpoints import HarnessCsms
 from conformance.session.session import ReceivedCall
-from conformance.session.states.common import id_token_of
+from conformance.session.states.common import first_connector, id_token_of
 from conformance.session.states.cs import (
     CsTransaction,
     cs_connectors_reported,
@@ -1689,3 +1689,176 @@ async def test_TC_C_15_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
             ok = True
         finally:
             await _offline_case_cleanup(csms, sut, actions, tx, ok)
+
+
+# ------------------------------------------------------------------ AQ-2: cable lock
+@case(
+    "TC_C_05_CS",
+    requirements=("C01.FR.02", "C06.FR.02"),
+    catches={"authorize-status-ignored": _NOT_ACCEPTED},
+)
+async def test_TC_C_05_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
+    """Local start with a cable lock (AQ-2): the EV cannot be connected before authorization, so the
+    configured invalid idToken is presented first; AuthorizeResponse Invalid; then no
+    TransactionEventRequest within the message timeout (C01.FR.02).
+
+    Prerequisite "NOT (TxStartPoint ReadOnly AND without Authorized)" is the lab's to check in the
+    conformance statement: the test sets no TxStartPoint (Part 6's configuration state has none)."""
+    token = id_token_of(sut.tokens.invalid)
+    await cs_precondition_booted(csms, sut)
+    async with cfg.configured(csms, AUTH_ENABLED):
+        evse_id, _ = first_connector(sut)
+        csms.on("Authorize", {"idTokenInfo": {"status": "Invalid"}})
+        received: ReceivedCall | None = None
+        ok = False
+        try:
+            await _present(actions, token, evse_id, "the configured invalid idToken")
+            with step("1-2: the station sends AuthorizeRequest; the OCTT answers status Invalid"):
+                received = await _expect_authorize(csms, token, "step 1")
+            with step("Note: no TransactionEventRequest after the AuthorizeRequest (message timeout)"):
+                await _no_transaction_event_after(csms, sut, received, "Invalid")
+            ok = True
+        finally:
+            if not ok:
+                with contextlib.suppress(Exception):  # the case already failed: do not mask that failure
+                    await _end_wrongly_started(csms, actions, token, evse_id)
+            csms.discard_inbox()
+
+
+async def _end_wrongly_started(csms: HarnessCsms, actions: Any, token: dict[str, str], evse_id: int) -> None:
+    """Not a Part 6 step: a station that started a transaction for the invalid idToken (no EV is
+    connected) is asked to stop it with the same idToken, so the next case finds it idle."""
+    started = [r for r in csms.history("TransactionEvent") if r.payload.get("eventType") == "Started"]
+    if not started or any(r.payload.get("eventType") == "Ended" for r in csms.history("TransactionEvent")):
+        return
+    transaction_id = started[-1].payload.get("transactionInfo", {}).get("transactionId")
+    with step("Cleanup: present the idToken again to stop the transaction the station started"):
+        await _present(actions, token, evse_id, "the same idToken")
+        await csms.expect("TransactionEvent", where=_event_of("Ended", transaction_id), what="its end")
+
+
+# ------------------------------------------------------------------ C16: Master Pass with a user interface
+async def _master_pass_with_ui(csms: HarnessCsms, sut: Any, actions: Any, *, all_transactions: bool) -> None:
+    """TC_C_47_CS (all transactions) / TC_C_48_CS (the one on EVSE 1): EnergyTransferStarted on every EVSE
+    (at most two: Part 6 configures valid_idtoken and valid_idtoken2), the Master Pass, the manual action
+    choosing on the station's UI (`choose_transactions_to_stop`), then the chosen transactions end.
+
+    Step 3, as the errata of TC_C_47_CS (2024-09) reads, for both cases (TC_C_48_CS has the same tool
+    validations; a lab applies the correction to both): stoppedReason MasterPass in the Ended event and
+    every idToken reported is the master pass idToken."""
+    master, group = _master_pass(sut)
+    await cs_precondition_booted(csms, sut)
+    async with cfg.configured(csms, [cfg.setting("AuthCtrlr.MasterPassGroupId", group["idToken"])]):
+        transactions: list[CsTransaction] = []
+        ok = False
+        try:
+            for evse, token in zip(sut.evses[:2], (sut.tokens.valid, sut.tokens.valid2), strict=False):
+                started = _TokenTransaction(
+                    csms,
+                    sut,
+                    actions,
+                    evse_id=evse.id,
+                    connector_id=evse.connectors[0].id,
+                    id_token=id_token_of(token),
+                )
+                transactions.append(started)
+                await started.prepare()
+                with step(f"Before: EnergyTransferStarted on EVSE {evse.id} with idToken {token.id_token}"):
+                    await started.energy_transfer_started()
+            chosen = transactions if all_transactions else transactions[:1]
+            others = [tx for tx in transactions if tx not in chosen]
+            _answer_master_pass(csms, sut, master, group)
+            await _present(actions, master, transactions[0].evse_id, "the configured master pass idToken")
+            with step("1-2: AuthorizeRequest; the OCTT answers Accepted with the MasterPassGroupId"):
+                await _expect_authorize(csms, master, "step 1")
+            what = "all transactions" if all_transactions else f"the transaction on EVSE {chosen[0].evse_id}"
+            with step(f"Manual action: select to stop {what} on the station's user interface"):
+                await actions.perform(
+                    "choose_transactions_to_stop",
+                    {"evse_ids": "all" if all_transactions else [tx.evse_id for tx in chosen]},
+                )
+            for tx in chosen:
+                with step(f"3-4: TransactionEventRequest(s) ending the transaction on EVSE {tx.evse_id}"):
+                    await _master_pass_stop_events(csms, tx, master)
+                tx.authorized = False  # stopped by the Master Pass
+            for tx in chosen:
+                await tx.ev_connected_post_session()  # step 5
+                await tx.ev_disconnected()  # step 6
+                await _parking_bay_unoccupied(actions, tx)  # step 7
+            if others:
+                with step("Post scenario: all other EVSE still transfer energy"):
+                    await _none_within(
+                        csms,
+                        sut,
+                        lambda p: any(_of_transaction(tx)(p) and _not_transferring(p) for tx in others),
+                        "C16.FR.01: only the transactions selected on the user interface stop; all other"
+                        " EVSE still transfer energy (TC_C_48_CS post scenario)",
+                    )
+            ok = True
+        finally:
+            rest = [tx for tx in transactions if not ok or not tx.ended]
+            for tx in rest:  # not Part 6 steps: the next case finds the station idle
+                if ok:
+                    with step(f"Cleanup: end the transaction on EVSE {tx.evse_id}"):
+                        await tx.ev_connected_post_session()
+                        await tx.ev_disconnected()
+                else:
+                    with contextlib.suppress(Exception):  # the case already failed: do not mask that failure
+                        await _back_to_idle(csms, sut, actions, tx)
+
+
+def _not_transferring(payload: dict[str, Any]) -> bool:
+    """A TransactionEventRequest saying the energy transfer stopped: Ended, or a chargingState other
+    than Charging (periodic meter values without chargingState say nothing)."""
+    state = payload.get("transactionInfo", {}).get("chargingState")
+    return payload.get("eventType") == "Ended" or (state is not None and state != "Charging")
+
+
+async def _master_pass_stop_events(csms: HarnessCsms, tx: CsTransaction, master: dict[str, str]) -> None:
+    """Step 3 of TC_C_47/48_CS (errata 2024-09): up to the Ended event, stoppedReason MasterPass in it,
+    idToken omitted or the master pass idToken."""
+    events = await _events_until(
+        csms,
+        tx,
+        lambda p: p.get("eventType") == "Ended",
+        f"C16.FR.01: a Master Pass stops the transactions selected on the user interface: the Ended"
+        f" TransactionEventRequest on EVSE {tx.evse_id}",
+    )
+    check_equal(
+        events[-1].get("transactionInfo", {}).get("stoppedReason"),
+        "MasterPass",
+        f"transactionInfo.stoppedReason of the Ended event (step 3, EVSE {tx.evse_id}, C16.FR.01)",
+    )
+    for payload in events:
+        if "idToken" in payload:
+            sent = payload["idToken"]
+            check_equal(
+                sent.get("idToken"), master["idToken"], "TransactionEventRequest idToken.idToken (step 3)"
+            )
+            check_equal(sent.get("type"), master["type"], "TransactionEventRequest idToken.type (step 3)")
+
+
+@case(
+    "TC_C_47_CS",
+    requirements=("C16.FR.01",),
+    catches={"master-pass-ui-wrong-reason": r"transactionInfo\.stoppedReason of the Ended event"},
+)
+async def test_TC_C_47_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
+    """Master Pass with a user interface, the user selects all transactions: every ongoing transaction
+    ends with stoppedReason MasterPass (errata 2025-01, 2024-09 for TC_C_47_CS)."""
+    await _master_pass_with_ui(csms, sut, actions, all_transactions=True)
+
+
+@case(
+    "TC_C_48_CS",
+    requirements=("C16.FR.01",),
+    catches={
+        "master-pass-ui-stops-all": r"C16\.FR\.01: only the transactions selected on the user interface stop",
+        "master-pass-ui-wrong-reason": r"transactionInfo\.stoppedReason of the Ended event",
+    },
+)
+async def test_TC_C_48_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
+    """Master Pass with a user interface, the user selects the transaction on EVSE 1: it ends with
+    stoppedReason MasterPass; post scenario, the other EVSE still transfer energy (with one EVSE there
+    is none to check)."""
+    await _master_pass_with_ui(csms, sut, actions, all_transactions=False)

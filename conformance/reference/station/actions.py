@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from conformance.drivers.actions import STATION_ACTIONS
 from conformance.errors import HarnessError
-from conformance.reference.station import auth, reservations, transactions
+from conformance.reference.station import auth, operator_ui, reservations, transactions
 from conformance.reference.station.clock import format_time
 from conformance.reference.station.model import Connector, Evse
 
@@ -62,6 +62,9 @@ async def _plug_in(st: StationCore, p: Params) -> Params:
     evse, conn = _connector(st, p)
     if conn.plugged:
         return {"changed": False}
+    refused = operator_ui.plug_in_refused(st, evse)  # AQ-2 (TC_C_05_CS): a cable lock, described only
+    if refused is not None:
+        return {"changed": False, "refused": refused}
     conn.plugged = True
     st.report_connector(evse, conn)
     transactions.on_plug_in(st, evse)
@@ -165,7 +168,11 @@ async def _present_id_token(st: StationCore, p: Params) -> Params:
 
 def _master_pass(st: StationCore, id_token: dict[str, Any], info: dict[str, Any]) -> Params:
     """C16.FR.02 (no user interface, C-08): stop every ongoing transaction, stoppedReason MasterPass,
-    reporting the Master Pass idToken; C16.FR.03: it authorizes no transaction of its own."""
+    reporting the Master Pass idToken; C16.FR.03: it authorizes no transaction of its own.
+    C16.FR.01 (a user interface, C-07, described only): the user chooses (choose_transactions_to_stop)."""
+    if operator_ui.has_master_pass_ui(st):
+        offered = operator_ui.offer_choice(st, id_token)
+        return {"result": "master-pass-choice", "offered_evses": offered, "idTokenInfo": info}
     stopped = []
     for evse in st.evses.values():
         if evse.tx is None:
@@ -174,6 +181,14 @@ def _master_pass(st: StationCore, id_token: dict[str, Any], info: dict[str, Any]
         transactions.on_stop_authorized(st, evse, "StopAuthorized", "MasterPass")
         stopped.append(evse.evse_id)
     return {"result": "master-pass", "stopped_evses": stopped, "idTokenInfo": info}
+
+
+async def _choose_transactions_to_stop(st: StationCore, p: Params) -> Params:
+    """C16.FR.01 (C-07): on the Master Pass UI the user selects the transactions to stop."""
+    try:
+        return {"stopped_evses": operator_ui.stop_chosen(st, p.get("evse_ids"))}
+    except ValueError as exc:
+        raise ControlError(str(exc)) from None
 
 
 def _same_group(evse: Evse, info: dict[str, Any]) -> bool:
@@ -333,6 +348,7 @@ _HANDLERS: dict[str, Callable[[StationCore, Params], Awaitable[Params]]] = {
     "clear_external_limit": _clear_external_limit,
     "ev_charging_needs": _ev_charging_needs,
     "get_state": _get_state,
+    "choose_transactions_to_stop": _choose_transactions_to_stop,
 }
 assert set(_HANDLERS) == set(STATION_ACTIONS), "every station action has a handler"
 
