@@ -4,7 +4,8 @@ The harness plays the CSMS. Part 6's configuration state is set with SetVariable
 (`conformance.testing.configured`); every case leaves the station idle, connectors Available, no
 transaction running (`_leave_idle`, not a Part 6 step).
 Covered: TC_E_28/30/32/34_CS (E14, GetTransactionStatus), TC_E_39_CS (EVConnectionTimeOut), TC_E_41/42_CS
-(E13, retries without a response; about 28 s each: the station's MessageTimeout per transmission),
+(E13, retries without a response; MessageTimeout per transmission, on the station's clock where the
+driver can advance it),
 TC_E_50/51_CS (E13, retries after CALLERROR); start options TC_E_01/02/09/10/11/12/13_CS (E01); local start
 TC_E_03/04/05_CS (E02/E03); stop options TC_E_06/07/08/14/15/19/20/21/22/35/37_CS (E06/E07); EV-side
 disconnect TC_E_17/24/25/26_CS (E09/E10); TC_E_52_CS (DisableRemoteAuthorization); TC_E_16_CS (deauthorized
@@ -249,6 +250,9 @@ _ATTEMPTS = 3
 _INTERVAL = 1
 # A resend may come a little before the nominal interval as the harness measures it (receive times).
 _EARLY = 0.5
+# With advance_clock, the silence window after the last transmission passes on the station's clock but
+# for this many real seconds first (then `no_message`): the station's retry timer has surely started.
+_REAL_TAIL = 1.0
 
 
 def _book(tx: CsTransaction, payload: dict[str, Any]) -> None:
@@ -316,14 +320,17 @@ async def _expect_resend(
     n: int,
     extra: float,
     attempts: int,
+    skip: float = 0.0,
 ) -> ReceivedCall:
-    """Transmission n+1 of step 5's message: the same message, interval * n (+ `extra`) after the last."""
+    """Transmission n+1 of step 5's message: the same message, interval * n (+ `extra`) after the last;
+    `skip`: seconds of that the station's clock was advanced (so fewer real ones)."""
     nominal = _INTERVAL * n + extra
+    real = nominal - skip
     with step(f"5: transmission {n + 1} of the failed TransactionEventRequest ({_describe(first.payload)})"):
         try:
             again = await csms.expect(
                 "TransactionEvent",
-                timeout=nominal + sut.timeouts.timestamp_tolerance,
+                timeout=real + sut.timeouts.timestamp_tolerance,
                 what=f"transmission {n + 1} of {_describe(first.payload)}",
             )
         except SutTimeout as exc:
@@ -338,39 +345,65 @@ async def _expect_resend(
             f" ({_describe(first.payload)}), got {_describe(again.payload)}",
         )
         gap = again.received_at - previous.received_at
+        advanced = f" (station clock advanced {skip:g} s of it)" if skip else ""
         check(
-            gap >= nominal - _EARLY,
-            f"E13.FR.02: transmission {n + 1} came {gap:.2f} s after the previous one; the interval is"
-            f" MessageAttemptInterval ({_INTERVAL} s) * {n} preceding transmission(s)"
+            gap >= real - _EARLY,
+            f"E13.FR.02: transmission {n + 1} came {gap:.2f} s after the previous one{advanced}; the interval"
+            f" is MessageAttemptInterval ({_INTERVAL} s) * {n} preceding transmission(s)"
             + (f" + MessageTimeout ({extra:g} s)" if extra else ""),
         )
         check(
-            gap <= nominal + sut.timeouts.timestamp_tolerance,
-            f"E13.FR.02: transmission {n + 1} came {gap:.2f} s after the previous one"
+            gap <= real + sut.timeouts.timestamp_tolerance,
+            f"E13.FR.02: transmission {n + 1} came {gap:.2f} s after the previous one{advanced}"
             f" (expected about {nominal:g} s)",
         )
     return again
 
 
 async def _no_more_resends(
-    csms: HarnessCsms, sut: Any, tx: CsTransaction, first: ReceivedCall, n: int, extra: float, rule: str
+    csms: HarnessCsms,
+    sut: Any,
+    actions: Any,
+    tx: CsTransaction,
+    first: ReceivedCall,
+    n: int,
+    extra: float,
+    rule: str,
 ) -> None:
-    """The additional (multiplied) interval: step 5's message is not sent again; other events are answered."""
+    """The additional (multiplied) interval: step 5's message is not sent again; other events are answered.
+    With advance_clock: MessageTimeout on the station's clock, _REAL_TAIL real seconds (its retry timer has
+    surely started, even one started only once the timeout expired), the rest of the window on its clock,
+    then `no_message` real seconds for a resend that advance made due."""
     window = _INTERVAL * n + extra + sut.timeouts.timestamp_tolerance
-    deadline = time.monotonic() + window
+    rest = window - extra - _REAL_TAIL
+    clocked = actions.supports("advance_clock") and rest > sut.timeouts.no_message
     with step(f"Tool validation: no further transmission of {_describe(first.payload)} within {window:g} s"):
-        while (remaining := deadline - time.monotonic()) > 0:
-            try:
-                received = await csms.expect("TransactionEvent", timeout=remaining)
-            except SutTimeout:  # silence until the deadline is the expected outcome
-                return
-            _book(tx, received.payload)
-            check(
-                not _same_message(first.payload, received.payload),
-                f"{rule}: the station sent the TransactionEventRequest ({_describe(first.payload)}) again"
-                f" after it was {'answered' if rule.endswith('03') else f'sent {n} times'}",
-            )
-            await received.reply({})
+        if clocked and extra:
+            csms.message_timeout = 0.0  # past MessageTimeout on its clock the unanswered CALL timed out
+            await actions.perform("advance_clock", {"seconds": extra})
+        await _silence(csms, tx, first, n, rule, _REAL_TAIL if clocked else window)
+        if clocked:
+            await actions.perform("advance_clock", {"seconds": rest})
+            await _silence(csms, tx, first, n, rule, sut.timeouts.no_message)
+
+
+async def _silence(
+    csms: HarnessCsms, tx: CsTransaction, first: ReceivedCall, n: int, rule: str, seconds: float
+) -> None:
+    """For `seconds`: step 5's message must not come again; other TransactionEvents are answered."""
+    deadline = time.monotonic() + seconds
+    while (remaining := deadline - time.monotonic()) > 0:
+        try:
+            received = await csms.expect("TransactionEvent", timeout=remaining)
+        except SutTimeout:  # silence until the deadline is the expected outcome
+            return
+        _book(tx, received.payload)
+        check(
+            not _same_message(first.payload, received.payload),
+            f"{rule}: the station sent the TransactionEventRequest ({_describe(first.payload)}) again"
+            f" after it was {'answered' if rule.endswith('03') else f'sent {n} times'}",
+        )
+        await received.reply({})
 
 
 async def _message_timeout(csms: HarnessCsms) -> float:
@@ -400,6 +433,9 @@ async def _retry_case(
     )
     async with configured(csms, settings):
         extra = 0.0 if callerror else await _message_timeout(csms)
+        # Unanswered transmissions (TC_E_41/42_CS): MessageTimeout passes on the station's clock where the
+        # driver can. It runs from the station's own send, so the advance cannot race it.
+        clocked = bool(extra) and actions.supports("advance_clock")
         if extra:
             # The OCTT leaves some transmissions unanswered: after MessageTimeout the station may send
             # again (OCPP-J), so the session forgets the unanswered CALL after that long.
@@ -428,9 +464,20 @@ async def _retry_case(
                     # else: no response at all; the session forgets it after message_timeout
                 if answer_ok or n == attempts:
                     break
-                previous = await _expect_resend(csms, sut, tx, first, previous, n, extra, attempts)
+                # MessageTimeout only: a station may start the interval once it expired; that runs in real
+                # time, so a resend ignoring MessageTimeout (due at once) or the interval is still caught.
+                advance = extra if clocked else 0.0
+                if advance:
+                    with step(f"Wait: MessageTimeout passes (station clock +{advance:g} s)"):
+                        # Past MessageTimeout on the station's clock its CALL has timed out: forget it now.
+                        csms.message_timeout = 0.0
+                        await actions.perform("advance_clock", {"seconds": advance})
+                # After a CALLERROR the intervals stay real: the station's timer starts when it has read the
+                # error, which the harness cannot see, so an advance could race it.
+                previous = await _expect_resend(csms, sut, tx, first, previous, n, extra, attempts, advance)
+                csms.message_timeout = extra or None  # the resend's own MessageTimeout runs in real time
             rule = "E13.FR.03" if success_on is not None else "E13.FR.04"
-            await _no_more_resends(csms, sut, tx, first, n, extra, rule)
+            await _no_more_resends(csms, sut, actions, tx, first, n, extra, rule)
             csms.release("TransactionEvent")
             ok = True
         finally:

@@ -66,15 +66,28 @@ async def test_TC_F_04_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     second = CsTransaction(csms, sut, actions, auth_mode="remote")
     async with configured(csms, settings, label="before"):
         try:
-            await _f04_scenario(csms, first, second, timeout)
+            await _f04_scenario(csms, sut, actions, first, second, timeout)
         finally:
             await _end_transaction(first)
             await _end_transaction(second)
 
 
-async def _f04_scenario(csms: HarnessCsms, first: CsTransaction, second: CsTransaction, timeout: int) -> None:
+async def _f04_ev_connection_timeout(actions: Any, timeout: int) -> bool:
+    """Let EVConnectionTimeOut pass on the station's clock where the driver can (a real station simply
+    waits): True if advanced, else the caller waits in real time."""
+    if not actions.supports("advance_clock"):
+        return False
+    with step(f"Wait: EVConnectionTimeOut ({timeout} s) passes (station clock advanced)"):
+        await actions.perform("advance_clock", {"seconds": timeout})
+    return True
+
+
+async def _f04_scenario(
+    csms: HarnessCsms, sut: Any, actions: Any, first: CsTransaction, second: CsTransaction, timeout: int
+) -> None:
     await first.prepare()
     await first.authorize()  # Reusable State Authorized (remote)
+    advanced = await _f04_ev_connection_timeout(actions, timeout)
     if first.started:
         with step("1-2: after EVConnectionTimeOut the station sends TransactionEventRequest Ended"):
             received = await csms.expect(
@@ -92,12 +105,15 @@ async def _f04_scenario(csms: HarnessCsms, first: CsTransaction, second: CsTrans
             first.ended, first.authorized = True, False
     else:
         with step("1-2: no transaction starts while EVConnectionTimeOut runs (no cable)"):
-            await csms.expect_no_message(timeout + 1, action="TransactionEvent")
+            await csms.expect_no_message(
+                sut.timeouts.no_message if advanced else timeout + 1, action="TransactionEvent"
+            )
     await second.prepare()
     with step("3: Reusable State Authorized (remote) again: the EVSE is ready for a new session"):
         await second.authorize()
     if second.started:  # cleanup: let the new authorization time out as well
         with contextlib.suppress(Exception):
+            await _f04_ev_connection_timeout(actions, timeout)
             await csms.expect(
                 "TransactionEvent",
                 where=lambda p: p.get("eventType") == "Ended",

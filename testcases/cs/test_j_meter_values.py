@@ -22,6 +22,8 @@ Readings of Part 6 where it is ambiguous (as a certification lab would):
   triggerReason MeterValueClock): the Transaction.Begin / End and Sample.Periodic readings belong to
   SampledDataCtrlr, which the case does not configure. The interval + 5 s wait runs on the station's clock
   (advance_clock) where the driver has it. Steps 1 and 7 take two messages each, for the interval check.
+- TC_J_01_CS / TC_J_06_CS: after the first clock-aligned reading, each next interval passes on the station's
+  clock (advance_clock) where the driver has it; the readings' timestamps are still checked an interval apart.
 - TC_J_08_CS: "the first TransactionEventRequest containing evse, sent during EVConnectedPreSession" is
   the first event naming the EVSE, whenever sent: a station that assigns the EVSE at authorization names
   it in the Started event, which must then carry the Transaction.Begin readings.
@@ -149,6 +151,16 @@ def _check_signed(meter_values: list[dict[str, Any]], key_mode: str | None, what
 
 
 # ---------------------------------------------------------------------------------------- J01
+async def _next_aligned_interval(actions: Any) -> None:
+    """After a clock-aligned reading, the station's clock moves on one AlignedDataCtrlr.Interval to the
+    next (advance_clock where the driver has it: a real station simply waits; else the harness waits in
+    real time). The station's timer for that reading is set once it sent the last one, so the advance
+    fires it; its timestamp stays an interval (plus the round trip) after the last, checked as before."""
+    if actions.supports("advance_clock"):
+        with step(f"Wait: the next clock-aligned interval (station clock +{INTERVAL} s)"):
+            await actions.perform("advance_clock", {"seconds": INTERVAL})
+
+
 @case(
     "TC_J_01_CS",
     requirements=(
@@ -163,7 +175,7 @@ def _check_signed(meter_values: list[dict[str, Any]], key_mode: str | None, what
     ),
     catches={"aligned-wrong-context": r"sampledValue\[0\]\.context"},
 )
-async def test_TC_J_01_CS(csms: HarnessCsms, sut: Any) -> None:
+async def test_TC_J_01_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     """Clock-aligned meter values without a transaction: MeterValuesRequest Sample.Clock per interval."""
     await station_ready(csms, sut)
     measurands = await _configured_list(csms, "AlignedDataCtrlr", "Measurands")
@@ -171,6 +183,8 @@ async def test_TC_J_01_CS(csms: HarnessCsms, sut: Any) -> None:
     async with configured(csms, (Setting("AlignedDataCtrlr", "Interval", str(INTERVAL)),), label="before"):
         csms.discard_inbox()
         for n in range(1, MESSAGES + 1):
+            if n > 1:
+                await _next_aligned_interval(actions)
             with step(f"1-2: the station sends MeterValuesRequest ({n} of {MESSAGES})"):
                 received = await csms.expect(
                     "MeterValues", timeout=INTERVAL + csms.timeout, what="clock-aligned meter values"
@@ -550,11 +564,15 @@ def _time(text: str) -> datetime:
         return datetime.max.replace(tzinfo=UTC)
 
 
-async def _idle_meter_values(csms: HarnessCsms, measurands: list[str], label: str, tolerance: float) -> None:
+async def _idle_meter_values(
+    csms: HarnessCsms, actions: Any, measurands: list[str], label: str, tolerance: float
+) -> None:
     """Steps 1-2 / 7-8: clock-aligned MeterValuesRequests (Sample.Clock, the AlignedDataCtrlr.Measurands),
     and post-scenario, their timestamps AlignedDataCtrlr.Interval apart."""
     stamps: list[str] = []
     for n in (1, 2):
+        if n > 1:
+            await _next_aligned_interval(actions)
         with step(
             f"{label}: the station sends clock-aligned MeterValuesRequest ({n} of 2); the OCTT answers"
         ):
@@ -615,7 +633,7 @@ async def test_TC_J_06_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
         await tx.prepare()
         try:
             csms.discard_inbox()
-            await _idle_meter_values(csms, measurands, "1-2", tolerance)
+            await _idle_meter_values(csms, actions, measurands, "1-2", tolerance)
             with step("3: Reusable State EnergyTransferStarted"):
                 await tx.energy_transfer_started()
             await _no_aligned_during(csms, sut, actions, tx)
@@ -623,7 +641,7 @@ async def test_TC_J_06_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
         finally:
             await finish_transaction(csms, sut, actions, tx)
         csms.discard_inbox()  # the readings of the transaction's time
-        await _idle_meter_values(csms, measurands, "7-8", tolerance)
+        await _idle_meter_values(csms, actions, measurands, "7-8", tolerance)
 
 
 # ---------------------------------------------------------------------------------------- J02, EVSE not known

@@ -25,8 +25,10 @@ Readings of Part 6 where it is ambiguous (as a certification lab would):
   Installed the station must have reconnected at least once since the UpdateFirmwareRequest.
 - Every FirmwareStatusNotificationRequest must carry the requestId of the UpdateFirmwareRequest it reports
   on (L01.FR.20, listed by every case); in TC_L_10_CS that of the second request from step 6 on.
-- TC_L_02_CS / TC_L_03_CS: <Configured Install / Download Offset Period> is SCHEDULE_OFFSET seconds of
-  real time (not the station clock: advancing it would leave the station's clock ahead for later cases).
+- TC_L_02_CS / TC_L_03_CS: <Configured Install / Download Offset Period> is SCHEDULE_OFFSET seconds; once
+  the station reported DownloadScheduled / InstallScheduled they pass on its clock where the driver has
+  advance_clock (the schedule is an absolute station time, so the advance cannot race its timer), else in
+  real time. Later cases read the station's time (ClockCtrlr.DateTime) where it matters.
 - <Current DateTime> is the station's, read from ClockCtrlr.DateTime when it reports one (else the
   harness's): for a station in sync with its CSMS they are the same, and a station whose clock runs ahead
   would otherwise take "SCHEDULE_OFFSET seconds from now" for a time already past.
@@ -452,8 +454,23 @@ class FirmwareUpdate:
 
 
 # ------------------------------------------------------------------ L01 secure firmware update
+async def _scheduled_time_passes(actions: Any, seconds: float, what: str) -> float:
+    """<Configured ... Offset Period> passes once the station reported the schedule: on its clock where the
+    driver can advance it (a real station simply waits), returning the real seconds still to allow."""
+    if actions is None or not actions.supports("advance_clock"):
+        return seconds
+    with step(f"Wait: the {what} comes (station clock +{seconds:g} s)"):
+        await actions.perform("advance_clock", {"seconds": seconds})
+    return 0.0
+
+
 async def _installs(
-    csms: HarnessCsms, sut: Any, *, retrieve: float = -TWO_HOURS, install: float = -TWO_HOURS
+    csms: HarnessCsms,
+    sut: Any,
+    actions: Any = None,
+    *,
+    retrieve: float = -TWO_HOURS,
+    install: float = -TWO_HOURS,
 ) -> None:
     """TC_L_01_CS, TC_L_02_CS, TC_L_03_CS: a good image, downloaded and installed (scheduled or not)."""
     await cs_precondition_booted(csms, sut)
@@ -465,6 +482,7 @@ async def _installs(
         if retrieve > 0:
             await update.status("3-4", "DownloadScheduled")
             step_no = 5
+            retrieve = await _scheduled_time_passes(actions, retrieve, "retrieveDateTime")
         wait = csms.timeout + max(retrieve, 0.0)
         await update.status(f"{step_no}-{step_no + 1}", "Downloading", timeout=wait)
         await update.status(f"{step_no + 2}-{step_no + 3}", "Downloaded")
@@ -473,6 +491,7 @@ async def _installs(
         if install > 0:
             await update.status(f"{step_no}-{step_no + 1}", "InstallScheduled")
             step_no += 2
+            install = await _scheduled_time_passes(actions, install, "installDateTime")
         with step("the station fetched the image from the firmware location"):
             check(server.downloaded(urllib.parse.urlsplit(location).path), "no GET of the firmware location")
         await update.install(step_no, delay=max(install, 0.0))
@@ -520,9 +539,9 @@ async def test_TC_L_01_CS(csms: HarnessCsms, sut: Any) -> None:
     ),
     catches={"firmware-install-time-ignored": r"FirmwareStatusNotificationRequest\.status \(step 9-10\)"},
 )
-async def test_TC_L_02_CS(csms: HarnessCsms, sut: Any) -> None:
+async def test_TC_L_02_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     """Secure Firmware Update - InstallScheduled (L01): installDateTime in the future."""
-    await _installs(csms, sut, install=SCHEDULE_OFFSET)
+    await _installs(csms, sut, actions, install=SCHEDULE_OFFSET)
 
 
 @case(
@@ -545,9 +564,9 @@ async def test_TC_L_02_CS(csms: HarnessCsms, sut: Any) -> None:
         "firmware-boot-reason-wrong": r"BootNotificationRequest\.reason \(RebootBeforeFirmware",
     },
 )
-async def test_TC_L_03_CS(csms: HarnessCsms, sut: Any) -> None:
+async def test_TC_L_03_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     """Secure Firmware Update - DownloadScheduled (L01): retrieveDateTime in the future."""
-    await _installs(csms, sut, retrieve=SCHEDULE_OFFSET)
+    await _installs(csms, sut, actions, retrieve=SCHEDULE_OFFSET)
 
 
 @case(

@@ -37,7 +37,7 @@ class StationCore:
         self.clock = StationClock()
         self.dm = DeviceModel(config)
         self.dm.mutant = mutant
-        self.outbox = Outbox(config.response_timeout, self._retry_policy, self.clock.sleep)
+        self.outbox = Outbox(config.response_timeout, self._retry_policy, self.clock.sleep, clock=self.clock)
         self.evses: dict[int, Evse] = {
             i: Evse(i, [Connector(i, c, t) for c, t in enumerate(e.connectors, start=1)], e.power_w)
             for i, e in enumerate(config.evses, start=1)

@@ -18,9 +18,12 @@ from ocpp.charge_point import camel_to_snake_case, remove_nones, snake_to_camel_
 from ocpp.v201 import ChargePoint
 from ocpp.v201 import call as ocpp_call
 
+from conformance.reference.station.clock import StationClock
 from conformance.reference.station.lean_event import LeanEvent
 
 LOG = logging.getLogger("conformance.reference.station")
+# Real seconds a response already sent may take to be read once advance_clock expired MessageTimeout.
+_WIRE_GRACE = 0.2
 
 
 class Offline(Exception):
@@ -46,8 +49,14 @@ class Outbox:
         response_timeout: float,
         retry_policy: Callable[[str], tuple[int, float]] | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        *,
+        clock: StationClock | None = None,
     ) -> None:
-        """`retry_policy(action)` -> (attempts, interval) for queueable messages the CSMS failed (E04)."""
+        """`retry_policy(action)` -> (attempts, interval) for queueable messages the CSMS failed (E04).
+        With `clock`, MessageTimeout runs on station time (advance_clock expires it, as a real station
+        that simply waited) and a retry's interval counts from the failure's station time (E13.FR.02:
+        interval * n + MessageTimeout after the previous transmission), so one advance past both fires
+        the resend at once."""
         self._entries: deque[_Entry] = deque()
         self._wake = LeanEvent()
         self._cp: ChargePoint | None = None
@@ -59,6 +68,8 @@ class Outbox:
         self._response_timeout = response_timeout
         self._retry_policy = retry_policy
         self._sleep = sleep
+        self._clock = clock
+        self._failed_at = 0.0  # station time the last CALL failed (timed out or got a CALLERROR)
         self.retries = 0
         self.sent: list[str] = []  # actions sent, in order (for get_state and tests)
 
@@ -183,7 +194,10 @@ class Outbox:
         self._entries.appendleft(entry)
         self._busy = True  # still ours: nothing else may overtake it
         try:
-            await self._sleep(interval * entry.attempt)
+            if self._clock is not None:
+                await self._clock.sleep_until(self._failed_at + interval * entry.attempt)
+            else:
+                await self._sleep(interval * entry.attempt)
         finally:
             self._busy = False
         return True
@@ -195,22 +209,39 @@ class Outbox:
         request = getattr(ocpp_call, action)(**camel_to_snake_case(payload))
         closed = asyncio.ensure_future(self._closed.wait())
         sending = asyncio.ensure_future(cp.call(request, suppress=False))
+        waiting: set[asyncio.Future[Any]] = {closed, sending}
+        expiry: asyncio.Future[None] | None = None
+        deadline = 0.0
+        if self._clock is not None:
+            deadline = self._clock.now() + self._response_timeout
+            expiry = asyncio.ensure_future(self._clock.sleep_until(deadline))
+            waiting.add(expiry)
         try:
             done, _ = await asyncio.wait(
-                {closed, sending}, timeout=self._response_timeout, return_when=asyncio.FIRST_COMPLETED
+                waiting, timeout=self._response_timeout, return_when=asyncio.FIRST_COMPLETED
             )
+            if expiry is not None and expiry in done and not (done & {closed, sending}):
+                # Expired by advance_clock: a response already on the wire (sent before the harness
+                # advanced the clock) still counts, so the advance cannot race a prompt answer.
+                done, _ = await asyncio.wait(
+                    {closed, sending}, timeout=_WIRE_GRACE, return_when=asyncio.FIRST_COMPLETED
+                )
         finally:
             closed.cancel()
+            if expiry is not None:
+                expiry.cancel()
         if sending not in done:
             sending.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await sending
             if closed in done:
                 raise Offline(action)
+            self._failed_at = deadline if self._clock is not None else 0.0
             raise CallFailed(f"{action}: no response within {self._response_timeout} s")
         try:
             response = sending.result()
         except Exception as exc:  # CALLERROR or an invalid response from the CSMS
+            self._failed_at = self._clock.now() if self._clock is not None else 0.0
             raise CallFailed(f"{action}: {exc!r}") from exc
         self.sent.append(action)
         return dict(snake_to_camel_case(remove_nones(asdict(response))))
