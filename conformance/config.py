@@ -13,6 +13,8 @@ The format is documented in docs/sut-description.md.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import difflib
 import json
 import re
@@ -74,6 +76,22 @@ ENV_REFERENCE: Final = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 # Names every template may use besides the action's own params (see conformance.drivers.actions).
 TEMPLATE_GLOBALS: Final = frozenset({"action", "params", "station_id"})
 _SENSITIVE_HEADER = re.compile(r"auth|token|key|secret|cookie|passw", re.IGNORECASE)
+
+
+FIRMWARE_KEYS: Final = (
+    "image",
+    "location",
+    "signing_certificate",
+    "signature",
+    "signature_file",
+    "invalid_image",
+    "invalid_location",
+    "invalid_signing_certificate",
+    "invalid_signature",
+    "invalid_signature_file",
+    "expired_signing_certificate",
+    "install_timeout",
+)
 
 
 def placeholders(template: str) -> list[str]:
@@ -211,6 +229,27 @@ class TlsFiles:
 
 
 @dataclass(frozen=True)
+class FirmwareConfig:
+    """`[firmware]`: Part 6's configured firmware values for block L (TC_L_*_CS), named after them.
+
+    Absent (`present` false), the harness generates its own signing certificate and images, which only
+    the built-in reference station accepts. Files resolve against the TOML file's directory; PEM
+    certificates and signatures are kept as text (they go into UpdateFirmwareRequest as such)."""
+
+    present: bool = False  # the description has a [firmware] table
+    image: Path | None = None  # <Configured firmware_location>: a file the harness serves over HTTP
+    location: str | None = None  # ... or a URL the station downloads from (a server the lab runs)
+    signing_certificate: str | None = None  # <Configured signingCertificate> (PEM)
+    signature: str | None = None  # <Configured signature> (base64)
+    invalid_image: Path | None = None  # <Configured invalid firmware location> (TC_L_08_CS), served
+    invalid_location: str | None = None  # ... or a URL
+    invalid_signing_certificate: str | None = None  # <Configured invalid firmware signingCertificate>
+    invalid_signature: str | None = None  # <Configured invalid firmware signature> (TC_L_06/08_CS)
+    expired_signing_certificate: str | None = None  # <Generated invalid firmware signingCertificate>
+    install_timeout: float | None = None  # seconds the station may take for each firmware step
+
+
+@dataclass(frozen=True)
 class CommandDriverConfig:
     """`[driver.command]`: one shell command template per action."""
 
@@ -265,8 +304,12 @@ class SutDescription:
     timeouts: Timeouts = Timeouts()
     tls: TlsFiles = TlsFiles()
     driver: DriverConfig = DriverConfig()
+    firmware: FirmwareConfig = FirmwareConfig()
     source: Path | None = None
     warnings: tuple[str, ...] = ()
+    # Not read from the file: the run settings set it when the SUT is the built-in reference, so a case can
+    # use material only the reference trusts (the harness's own firmware signing root) and otherwise skip.
+    builtin_sut: bool = False
 
     def connectors(self) -> list[tuple[int, int]]:
         """(evseId, connectorId) of every connector."""
@@ -489,7 +532,7 @@ class _Reader:
         self.known(
             data,
             "",
-            ("sut", "evse", "tokens", "features", "device_model", "timeouts", "tls", "driver"),
+            ("sut", "evse", "tokens", "features", "device_model", "timeouts", "tls", "driver", "firmware"),
             "section",
         )
         sut = self.sut(self.table(data, "sut", ""))
@@ -502,6 +545,7 @@ class _Reader:
             timeouts=self.timeouts(self.table(data, "timeouts", "")),
             tls=self.tls(self.table(data, "tls", "")),
             driver=self.driver(self.table(data, "driver", "")),
+            firmware=self.firmware(data["firmware"]) if "firmware" in data else FirmwareConfig(),
         )
 
     def sut(self, t: Mapping[str, Any]) -> SutIdentity:
@@ -688,6 +732,97 @@ class _Reader:
             self.problem(f"tls.{missing}", "required with tls.cert / tls.key: give both or neither")
         return files
 
+    def firmware(self, raw: Any) -> FirmwareConfig:
+        p = "firmware"
+        if not isinstance(raw, dict):
+            self.problem(p, f"expected a table, got {_toml_type(raw)}")
+            return FirmwareConfig()
+        t: Mapping[str, Any] = raw
+        self.known(t, p, FIRMWARE_KEYS)
+        for first, second in (
+            ("image", "location"),
+            ("invalid_image", "invalid_location"),
+            ("signature", "signature_file"),
+            ("invalid_signature", "invalid_signature_file"),
+        ):
+            if first in t and second in t:
+                self.problem(f"{p}.{second}", f"give firmware.{first} or firmware.{second}, not both")
+        install_timeout = self.number(t, "install_timeout", p, 0.0) if "install_timeout" in t else None
+        return FirmwareConfig(
+            present=True,
+            image=self.file(t, "image", p),
+            location=self.url(t, "location", p),
+            signing_certificate=self.certificate(t, "signing_certificate", p),
+            signature=self.signature(t, "signature", p),
+            invalid_image=self.file(t, "invalid_image", p),
+            invalid_location=self.url(t, "invalid_location", p),
+            invalid_signing_certificate=self.certificate(t, "invalid_signing_certificate", p),
+            invalid_signature=self.signature(t, "invalid_signature", p),
+            expired_signing_certificate=self.certificate(t, "expired_signing_certificate", p),
+            install_timeout=install_timeout,
+        )
+
+    def url(self, t: Mapping[str, Any], key: str, path: str) -> str | None:
+        # FirmwareType.location: a URI of at most 512 characters (Part 3 schema); TC_L_07_CS appends
+        # "_does_not_exist" to it, which must still fit.
+        limit = 512 - len("_does_not_exist")
+        return self.get(
+            t,
+            key,
+            path,
+            None,
+            lambda v: (
+                None
+                if isinstance(v, str)
+                and re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s/]+\S*", v)
+                and len(v) <= limit
+                else f"a URL (e.g. https://files.example/fw.bin) of at most {limit} characters"
+            ),
+        )
+
+    def certificate(self, t: Mapping[str, Any], key: str, path: str) -> str | None:
+        """A PEM file holding one X.509 certificate (FirmwareType.signingCertificate, <= 5500 chars)."""
+        file = self.file(t, key, path)
+        if file is None:
+            return None
+        text = _read_text(file)
+        if (
+            text is None
+            or "-----BEGIN CERTIFICATE-----" not in text
+            or "-----END CERTIFICATE-----" not in text
+        ):
+            self.problem(_join(path, key), f"expected a PEM certificate file, got {file}")
+            return None
+        if len(text) > 5500:
+            self.problem(_join(path, key), f"{file}: {len(text)} characters; signingCertificate allows 5500")
+            return None
+        return text
+
+    def signature(self, t: Mapping[str, Any], key: str, path: str) -> str | None:
+        """`key` (base64 text) or `key_file` (base64 text, or the raw signature bytes):
+        FirmwareType.signature, base64 of at most 800 characters."""
+        where = _join(path, key)
+        if f"{key}_file" in t:
+            file = self.file(t, f"{key}_file", path)
+            if file is None:
+                return None
+            data = file.read_bytes()
+            text = _base64_text(data)
+            value = text if text is not None else base64.b64encode(data).decode()
+            where = _join(path, f"{key}_file")
+        else:
+            written = self.string(t, key, path, None)
+            if written is None:
+                return None
+            value = "".join(written.split())
+            if _base64_text(value.encode()) is None:
+                self.problem(where, "expected base64 text (the firmware signature)")
+                return None
+        if len(value) > 800:
+            self.problem(where, f"{len(value)} base64 characters; FirmwareType.signature allows 800")
+            return None
+        return value
+
     def driver(self, t: Mapping[str, Any]) -> DriverConfig:
         self.known(t, "driver", ("type", "command", "http", "prompt"))
         kind = self.string(t, "type", "driver", "builtin", choices=DRIVER_TYPES)
@@ -836,6 +971,23 @@ def _station_id_problem(value: Any) -> str | None:
     # characters, none of which may be '/', ':', whitespace or URL-reserved.
     ok = isinstance(value, str) and re.fullmatch(r"[A-Za-z0-9\-._~*+=@!$&'()]{1,48}", value)
     return None if ok else "1 to 48 characters of letters, digits and -._~*+=@!$&'() (no '/', ':' or spaces)"
+
+
+def _read_text(file: Path) -> str | None:
+    try:
+        return file.read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _base64_text(data: bytes) -> str | None:
+    """`data` as base64 text (whitespace dropped) if it is valid base64, else None."""
+    try:
+        text = "".join(data.decode("ascii").split())
+        base64.b64decode(text, validate=True)
+    except (UnicodeDecodeError, binascii.Error, ValueError):
+        return None
+    return text or None
 
 
 def _flatten(table: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:

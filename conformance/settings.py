@@ -139,7 +139,9 @@ def resolve_settings(options: Mapping[str, Any], environ: Mapping[str, str] | No
             " --ocpp-password or OCPP_PASSWORD"
         )
     if builtin:
-        description = dataclasses.replace(description, timeouts=builtin_timeouts(description.timeouts))
+        description = dataclasses.replace(
+            description, timeouts=builtin_timeouts(description.timeouts), builtin_sut=True
+        )
     timeout = float(options.get("timeout") or description.timeouts.default)
     if timeout <= 0:
         raise ConfigError(f"--ocpp-timeout: must be positive, got {timeout:g}")

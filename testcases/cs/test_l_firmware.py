@@ -11,9 +11,13 @@ of its configured values is served / signed accordingly:
 - TC_L_08_CS <Configured invalid firmware location>: a correctly signed image that is no firmware the
   station can install.
 The images are in the reference station's format (a first line, then `version:`): a station from another
-vendor needs its own images and a signing certificate it trusts, which the SUT description cannot name yet.
-A station whose OCPPCommCtrlr.FileTransferProtocols lacks HTTP cannot reach the server: the cases are
-then skipped with that reason (Part 6's prerequisite is a file server speaking the station's protocol).
+vendor needs its own images and a signing certificate it trusts, named in the SUT description's `[firmware]`
+section (docs/sut-description.md); `firmware_material(sut)` gives the cases the description's values when
+it has that section, else the generated ones. A value a case needs that the section lacks skips that case,
+naming the key.
+A station whose OCPPCommCtrlr.FileTransferProtocols lacks HTTP cannot reach the server: the cases serving
+an image are then skipped with that reason (Part 6's prerequisite is a file server speaking the station's
+protocol); a `[firmware] location` on the lab's own server needs no HTTP.
 
 Readings of Part 6 where it is ambiguous (as a certification lab would):
 - Steps marked optional (connectors set Unavailable before installing, RebootBeforeFirmwareInstallation,
@@ -50,7 +54,8 @@ import time
 import urllib.parse
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, NoReturn
 
 import pytest
 from cryptography import x509
@@ -58,6 +63,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from conformance.config import FirmwareConfig
 from conformance.errors import ConformanceFailure, SutTimeout
 from conformance.session.endpoints import HarnessCsms
 from conformance.session.session import ReceivedCall
@@ -131,6 +137,138 @@ def signer() -> Signer:
     )
 
 
+# ------------------------------------------------------------------ the firmware material
+@dataclass(frozen=True)
+class FirmwareFile:
+    """One firmware Part 6 names: an image the harness serves, or a location the lab serves it at, and
+    the signing certificate and signature that go with it. `keys`: the [firmware] keys that name these
+    (location, certificate, signature), for the skip message when one is missing."""
+
+    image: bytes | None
+    location: str | None
+    signing_certificate: str | None
+    signature: str | None
+    keys: tuple[str, str, str]
+
+    def place(self, server: FirmwareServer, path: str) -> str:
+        """Its <Configured firmware_location>: `path` on the harness's server, or the configured URL."""
+        return server.serve(path, self.image) if self.image is not None else str(self.location)
+
+    def fetched(self, server: FirmwareServer, location: str) -> bool:
+        """The station fetched it: seen on the harness's server; a location served elsewhere is out of
+        the harness's sight (its Downloading / Downloaded statuses are the evidence then)."""
+        return self.image is None or server.downloaded(urllib.parse.urlsplit(location).path)
+
+
+@dataclass(frozen=True)
+class FirmwareMaterial:
+    """What a case sends: the description's [firmware] values, else the harness's generated ones."""
+
+    good: FirmwareFile  # <Configured firmware_location> / signingCertificate / signature
+    bad: FirmwareFile  # <Configured invalid firmware location> / signingCertificate / signature (TC_L_08_CS)
+    invalid_signature: str | None  # <Configured invalid firmware signature>, used with `good` (TC_L_06_CS)
+    expired_signing_certificate: str | None  # <Generated invalid firmware signingCertificate> (TC_L_05_CS)
+    install_timeout: float | None  # seconds each firmware step may take (None: the session's timeouts)
+
+    def valid(self, *, served: bool = False) -> FirmwareFile:
+        """The good firmware, or SKIP naming the missing key. `served`: the case needs the harness to
+        serve the image itself (to hold the download in progress, TC_L_10_CS / TC_L_11_CS)."""
+        if served and self.good.image is None:
+            _missing("firmware.image (the harness serves the image to keep a download in progress)")
+        return _complete(self.good)
+
+    def uninstallable(self) -> FirmwareFile:
+        return _complete(self.bad)
+
+    def wrong_signature(self) -> str:
+        if self.invalid_signature is None:
+            _missing("firmware.invalid_signature (<Configured invalid firmware signature>)")
+        return str(self.invalid_signature)
+
+    def expired_certificate(self) -> str:
+        if self.expired_signing_certificate is None:
+            _missing("firmware.expired_signing_certificate (<Generated invalid firmware signingCertificate>)")
+        return str(self.expired_signing_certificate)
+
+
+def _missing(what: str) -> NoReturn:
+    # Not a verdict on the station: the lab has not configured what Part 6 asks for this case.
+    pytest.skip(f"the SUT description's [firmware] section lacks {what}")
+
+
+def _complete(file: FirmwareFile) -> FirmwareFile:
+    location, certificate, signature = file.keys
+    if file.image is None and file.location is None:
+        _missing(location)
+    if file.signing_certificate is None:
+        _missing(certificate)
+    if file.signature is None:
+        _missing(signature)
+    return file
+
+
+def firmware_material(sut: Any) -> FirmwareMaterial:
+    """The SUT description's [firmware] material when it has that section, else the generated one (which
+    only the built-in reference station accepts: its signing certificate is the harness's own)."""
+    config = getattr(sut, "firmware", None)
+    if isinstance(config, FirmwareConfig) and config.present:
+        return _described(config)
+    if not getattr(sut, "builtin_sut", True):
+        pytest.skip(
+            "a station under test needs firmware signed for it: the SUT description has no [firmware]"
+            " section (firmware.image or firmware.location, signing_certificate, signature;"
+            " docs/sut-description.md)"
+        )
+    return _generated()
+
+
+@functools.cache
+def _generated() -> FirmwareMaterial:
+    s = signer()
+    keys = ("(generated)", "(generated)", "(generated)")
+    return FirmwareMaterial(
+        good=FirmwareFile(IMAGE, None, s.certificate, s.sign(IMAGE), keys),
+        bad=FirmwareFile(UNINSTALLABLE, None, s.certificate, s.sign(UNINSTALLABLE), keys),
+        invalid_signature=s.sign(UNINSTALLABLE),
+        expired_signing_certificate=s.expired_certificate,
+        install_timeout=None,
+    )
+
+
+@functools.cache
+def _described(config: FirmwareConfig) -> FirmwareMaterial:
+    def read(path: Path | None) -> bytes | None:
+        return path.read_bytes() if path is not None else None
+
+    return FirmwareMaterial(
+        good=FirmwareFile(
+            read(config.image),
+            config.location,
+            config.signing_certificate,
+            config.signature,
+            (
+                "firmware.image or firmware.location (<Configured firmware_location>)",
+                "firmware.signing_certificate (<Configured signingCertificate>)",
+                "firmware.signature or firmware.signature_file (<Configured signature>)",
+            ),
+        ),
+        bad=FirmwareFile(
+            read(config.invalid_image),
+            config.invalid_location,
+            config.invalid_signing_certificate or config.signing_certificate,
+            config.invalid_signature,
+            (
+                "firmware.invalid_image or .invalid_location (<Configured invalid firmware location>)",
+                "firmware.invalid_signing_certificate (<Configured invalid firmware signingCertificate>)",
+                "firmware.invalid_signature (<Configured invalid firmware signature>)",
+            ),
+        ),
+        invalid_signature=config.invalid_signature,
+        expired_signing_certificate=config.expired_signing_certificate,
+        install_timeout=config.install_timeout,
+    )
+
+
 # ------------------------------------------------------------------ the harness's file server
 @dataclass
 class FirmwareServer:
@@ -142,6 +280,9 @@ class FirmwareServer:
     files: dict[str, bytes] = field(default_factory=dict)
     requests: list[tuple[str, str]] = field(default_factory=list)  # (method, path) as received
     accepted: bool = False  # the station accepted an UpdateFirmwareRequest for this server's files
+    # The station's FileTransferProtocols when they lack HTTP: serving is then impossible (a location the
+    # lab serves itself, [firmware] location, does not need this server).
+    refuses_http: str | None = None
     _server: asyncio.Server | None = None
     _release: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -152,6 +293,11 @@ class FirmwareServer:
         return f"http://{host}:{port}{path}"
 
     def serve(self, path: str, data: bytes) -> str:
+        if self.refuses_http is not None:
+            pytest.skip(
+                "the harness's firmware server speaks HTTP;"
+                f" OCPPCommCtrlr.FileTransferProtocols is {self.refuses_http!r}"
+            )
         self.files[path] = data
         return self.url(path)
 
@@ -199,12 +345,7 @@ class FirmwareServer:
 @contextlib.asynccontextmanager
 async def firmware_server(csms: HarnessCsms) -> AsyncIterator[FirmwareServer]:
     """Serve firmware on the host the station already reaches (the harness CSMS's), ephemeral port."""
-    protocols = await protocols_without_http(csms)
-    if protocols is not None:
-        pytest.skip(
-            f"the harness's firmware server speaks HTTP; OCPPCommCtrlr.FileTransferProtocols is {protocols!r}"
-        )
-    server = FirmwareServer(file_server_host(csms))
+    server = FirmwareServer(file_server_host(csms), refuses_http=await protocols_without_http(csms))
     await server.start()
     try:
         yield server
@@ -246,7 +387,7 @@ async def station_now(csms: HarnessCsms) -> dt.datetime:
 
 def firmware(
     location: str,
-    image: bytes,
+    image: FirmwareFile,
     now: dt.datetime,
     *,
     retrieve: float = -TWO_HOURS,
@@ -258,8 +399,8 @@ def firmware(
         "location": location,
         "retrieveDateTime": _at(now, retrieve),
         "installDateTime": _at(now, install),
-        "signingCertificate": certificate or signer().certificate,
-        "signature": signer().sign(image),
+        "signingCertificate": certificate or image.signing_certificate,
+        "signature": image.signature,
     }
 
 
@@ -351,6 +492,8 @@ class FirmwareUpdate:
     async def status(self, label: str, *allowed: str, timeout: float | None = None) -> str:
         """The station sends FirmwareStatusNotificationRequest with one of `allowed`."""
         with step(f"{label}: the station sends FirmwareStatusNotificationRequest {' / '.join(allowed)}"):
+            if timeout is None:  # a real image may take the lab's install_timeout to download / verify
+                timeout = firmware_material(self.sut).install_timeout
             got = await self.csms.expect(
                 "FirmwareStatusNotification", timeout=timeout, what=f"status {' / '.join(allowed)}"
             )
@@ -359,6 +502,10 @@ class FirmwareUpdate:
             check_in(status, allowed, f"FirmwareStatusNotificationRequest.status (step {label})")
             self._check_request_id(got, f"step {label}")
         return status
+
+    def _install_wait(self) -> float:
+        """One installation step's wait: twice the session's, or the description's install_timeout."""
+        return max(self.csms.timeout * 2, firmware_material(self.sut).install_timeout or 0.0)
 
     async def install(
         self,
@@ -386,7 +533,7 @@ class FirmwareUpdate:
             while not outcome or unavailable or unreported or (outcome == "Installed" and not updated_event):
                 try:
                     got = await self.csms.expect(
-                        _INSTALL_PHASE, where=_install_phase, timeout=self.csms.timeout * 2 + delay
+                        _INSTALL_PHASE, where=_install_phase, timeout=self._install_wait() + delay
                     )
                 except SutTimeout as timeout:
                     missing = (
@@ -473,10 +620,11 @@ async def _installs(
     install: float = -TWO_HOURS,
 ) -> None:
     """TC_L_01_CS, TC_L_02_CS, TC_L_03_CS: a good image, downloaded and installed (scheduled or not)."""
+    good = firmware_material(sut).valid()
     await cs_precondition_booted(csms, sut)
     async with firmware_server(csms) as server:
-        location = server.serve(f"/firmware/ocpp-conformance-{VERSION}.bin", IMAGE)
-        fw = firmware(location, IMAGE, await station_now(csms), retrieve=retrieve, install=install)
+        location = good.place(server, f"/firmware/ocpp-conformance-{VERSION}.bin")
+        fw = firmware(location, good, await station_now(csms), retrieve=retrieve, install=install)
         update = await FirmwareUpdate.start(csms, sut, server, "1-2", fw)
         step_no = 3
         if retrieve > 0:
@@ -493,7 +641,7 @@ async def _installs(
             step_no += 2
             install = await _scheduled_time_passes(actions, install, "installDateTime")
         with step("the station fetched the image from the firmware location"):
-            check(server.downloaded(urllib.parse.urlsplit(location).path), "no GET of the firmware location")
+            check(good.fetched(server, location), "no GET of the firmware location")
         await update.install(step_no, delay=max(install, 0.0))
 
 
@@ -579,10 +727,12 @@ async def test_TC_L_05_CS(csms: HarnessCsms, sut: Any) -> None:
 
     <Generated invalid firmware signingCertificate>: issued by the same (trusted) root as the configured
     one, for the same key, but expired; the signature is the configured one."""
+    material = firmware_material(sut)
+    good, expired = material.valid(), material.expired_certificate()
     await cs_precondition_booted(csms, sut)
     async with firmware_server(csms) as server:
-        location = server.serve(f"/firmware/ocpp-conformance-{VERSION}.bin", IMAGE)
-        fw = firmware(location, IMAGE, await station_now(csms), certificate=signer().expired_certificate)
+        location = good.place(server, f"/firmware/ocpp-conformance-{VERSION}.bin")
+        fw = firmware(location, good, await station_now(csms), certificate=expired)
         await update_firmware(csms, server, "1-2", fw, ("InvalidCertificate", "RevokedCertificate"))
         await security_event(csms, "3-4", "InvalidFirmwareSigningCertificate")
 
@@ -594,10 +744,12 @@ async def test_TC_L_05_CS(csms: HarnessCsms, sut: Any) -> None:
 )
 async def test_TC_L_06_CS(csms: HarnessCsms, sut: Any) -> None:
     """Secure Firmware Update - InvalidSignature (L01.FR.03): a real signature, over another image."""
+    material = firmware_material(sut)
+    good, wrong = material.valid(), material.wrong_signature()
     await cs_precondition_booted(csms, sut)
     async with firmware_server(csms) as server:
-        location = server.serve(f"/firmware/ocpp-conformance-{VERSION}.bin", IMAGE)
-        fw = firmware(location, IMAGE, await station_now(csms)) | {"signature": signer().sign(UNINSTALLABLE)}
+        location = good.place(server, f"/firmware/ocpp-conformance-{VERSION}.bin")
+        fw = firmware(location, good, await station_now(csms)) | {"signature": wrong}
         update = await FirmwareUpdate.start(csms, sut, server, "1-2", fw)
         await update.status("3-4", "Downloading")
         await update.status("5-6", "Downloaded")
@@ -612,11 +764,12 @@ async def test_TC_L_06_CS(csms: HarnessCsms, sut: Any) -> None:
 )
 async def test_TC_L_07_CS(csms: HarnessCsms, sut: Any) -> None:
     """Secure Firmware Update - DownloadFailed (L01): the location names a file the server does not have."""
+    good = firmware_material(sut).valid()
     await cs_precondition_booted(csms, sut)
     async with firmware_server(csms) as server:
-        location = server.serve(f"/firmware/ocpp-conformance-{VERSION}.bin", IMAGE) + "_does_not_exist"
+        location = good.place(server, f"/firmware/ocpp-conformance-{VERSION}.bin") + "_does_not_exist"
         update = await FirmwareUpdate.start(
-            csms, sut, server, "1-2", firmware(location, IMAGE, await station_now(csms))
+            csms, sut, server, "1-2", firmware(location, good, await station_now(csms))
         )
         # Step 3 is optional: a station may see at once that the download is not possible.
         first = await update.status("3-4", "Downloading", "DownloadFailed")
@@ -634,11 +787,12 @@ async def test_TC_L_08_CS(csms: HarnessCsms, sut: Any) -> None:
 
     <Configured invalid firmware location>: a correctly signed image (trusted signing certificate, real
     signature) that is not firmware the station can install."""
+    bad = firmware_material(sut).uninstallable()
     await cs_precondition_booted(csms, sut)
     async with firmware_server(csms) as server:
-        location = server.serve("/firmware/ocpp-conformance-corrupt.bin", UNINSTALLABLE)
+        location = bad.place(server, "/firmware/ocpp-conformance-corrupt.bin")
         update = await FirmwareUpdate.start(
-            csms, sut, server, "1-2", firmware(location, UNINSTALLABLE, await station_now(csms))
+            csms, sut, server, "1-2", firmware(location, bad, await station_now(csms))
         )
         await update.status("3-4", "Downloading")
         await update.status("5-6", "Downloaded")
@@ -656,16 +810,17 @@ async def test_TC_L_08_CS(csms: HarnessCsms, sut: Any) -> None:
 )
 async def test_TC_L_10_CS(csms: HarnessCsms, sut: Any) -> None:
     """Secure Firmware Update - AcceptedCanceled (L01.FR.24, C-60): a second update replaces the first."""
+    good = firmware_material(sut).valid(served=True)
     await cs_precondition_booted(csms, sut)
     async with firmware_server(csms) as server:
-        held = server.serve(f"/hold/ocpp-conformance-{VERSION}.bin", IMAGE)  # stays downloading
+        held = good.place(server, f"/hold/ocpp-conformance-{VERSION}.bin")  # stays downloading
         first = await FirmwareUpdate.start(
-            csms, sut, server, "1-2", firmware(held, IMAGE, await station_now(csms))
+            csms, sut, server, "1-2", firmware(held, good, await station_now(csms))
         )
         await first.status("3-4", "Downloading")
-        location = server.serve(f"/firmware/ocpp-conformance-{VERSION}.bin", IMAGE)
+        location = good.place(server, f"/firmware/ocpp-conformance-{VERSION}.bin")
         second = await FirmwareUpdate.start(
-            csms, sut, server, "5-6", firmware(location, IMAGE, await station_now(csms)), "AcceptedCanceled"
+            csms, sut, server, "5-6", firmware(location, good, await station_now(csms)), "AcceptedCanceled"
         )
         await second.status("7-8", "Downloading")
         await second.status("9-10", "Downloaded")
@@ -685,16 +840,17 @@ async def test_TC_L_11_CS(csms: HarnessCsms, sut: Any) -> None:
     Reading (TC_L_11_CS): as in TC_L_10_CS, "busy downloading" is made certain by the server holding the
     first download until the second request has been answered; the second request names the same
     <Configured firmware_location> (a path the server serves)."""
+    good = firmware_material(sut).valid(served=True)
     await cs_precondition_booted(csms, sut)
     async with firmware_server(csms) as server:
-        held = server.serve(f"/hold/ocpp-conformance-{VERSION}.bin", IMAGE)  # answered at release()
+        held = good.place(server, f"/hold/ocpp-conformance-{VERSION}.bin")  # answered at release()
         first = await FirmwareUpdate.start(
-            csms, sut, server, "1-2", firmware(held, IMAGE, await station_now(csms))
+            csms, sut, server, "1-2", firmware(held, good, await station_now(csms))
         )
         await first.status("3-4", "Downloading")
-        location = server.serve(f"/firmware/ocpp-conformance-{VERSION}.bin", IMAGE)
+        location = good.place(server, f"/firmware/ocpp-conformance-{VERSION}.bin")
         await update_firmware(
-            csms, server, "5-6", firmware(location, IMAGE, await station_now(csms)), "Rejected"
+            csms, server, "5-6", firmware(location, good, await station_now(csms)), "Rejected"
         )
         server.release()
         await first.status("7-8", "Downloaded")
@@ -709,12 +865,13 @@ async def test_TC_L_11_CS(csms: HarnessCsms, sut: Any) -> None:
 )
 async def test_TC_L_18_CS(csms: HarnessCsms, sut: Any) -> None:
     """Secure Firmware Update - Missing firmware signing certificate and signature (L01)."""
+    good = firmware_material(sut).valid()
     await cs_precondition_booted(csms, sut)
     async with firmware_server(csms) as server:
-        location = server.serve(f"/firmware/ocpp-conformance-{VERSION}.bin", IMAGE)
+        location = good.place(server, f"/firmware/ocpp-conformance-{VERSION}.bin")
         fw = {
             k: v
-            for k, v in firmware(location, IMAGE, await station_now(csms)).items()
+            for k, v in firmware(location, good, await station_now(csms)).items()
             if k not in ("signingCertificate", "signature")
         }
         await update_firmware(csms, server, "1-2", fw, ("Rejected", "InvalidCertificate"))
@@ -798,6 +955,7 @@ async def _parking_bay_unoccupied(csms: HarnessCsms, actions: Any, tx: CsTransac
 async def test_TC_L_15_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     """Secure Firmware Update - Unable to install and activate firmware with ongoing transaction -
     AllowNewSessionsPendingFirmwareUpdate is false (L01.FR.06, L01.FR.07; NOT C-43 and AQ-7)."""
+    good = firmware_material(sut).valid()
     await cs_precondition_booted(csms, sut)
     allow = setting("ChargingStation.AllowNewSessionsPendingFirmwareUpdate", False)
     async with configured(csms, [allow]):
@@ -807,9 +965,9 @@ async def test_TC_L_15_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
             with step("Reusable State EnergyTransferStarted"):
                 await tx.energy_transfer_started()
             async with firmware_server(csms) as server:
-                location = server.serve(f"/firmware/ocpp-conformance-{VERSION}.bin", IMAGE)
+                location = good.place(server, f"/firmware/ocpp-conformance-{VERSION}.bin")
                 update = await FirmwareUpdate.start(
-                    csms, sut, server, "1-2", firmware(location, IMAGE, await station_now(csms))
+                    csms, sut, server, "1-2", firmware(location, good, await station_now(csms))
                 )
                 await update.status("3-4", "Downloading")
                 await update.status("5-6", "Downloaded")
@@ -847,6 +1005,7 @@ async def test_TC_L_16_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     (StopAuthorized, EVDisconnected), with the state's own validations, so the next case finds the station
     idle. The optional steps of the installation (connectors Unavailable and back, reboots) are accepted as
     in TC_L_01_CS."""
+    good = firmware_material(sut).valid()
     await cs_precondition_booted(csms, sut)
     tx = CsTransaction(csms, sut, actions)
     await tx.prepare()
@@ -854,9 +1013,9 @@ async def test_TC_L_16_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
         try:
             with step("Reusable State EnergyTransferStarted"):
                 await tx.energy_transfer_started()
-            location = server.serve(f"/firmware/ocpp-conformance-{VERSION}.bin", IMAGE)
+            location = good.place(server, f"/firmware/ocpp-conformance-{VERSION}.bin")
             update = await FirmwareUpdate.start(
-                csms, sut, server, "1-2", firmware(location, IMAGE, await station_now(csms))
+                csms, sut, server, "1-2", firmware(location, good, await station_now(csms))
             )
             await update.status("3-4", "Downloading")
             await update.status("5-6", "Downloaded")
@@ -933,6 +1092,7 @@ async def test_TC_L_13_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     Readings (TC_L_13_CS): step 3 (DownloadScheduled) is optional, so it is accepted whenever it comes
     before Downloading; what may not come is any further status before the transaction has ended (step 8
     follows step 7), checked on the order the station's messages arrived in."""
+    good = firmware_material(sut).valid()
     await cs_precondition_booted(csms, sut)
     allow = setting("ChargingStation.AllowNewSessionsPendingFirmwareUpdate", False)
     async with configured(csms, [allow]):
@@ -942,9 +1102,9 @@ async def test_TC_L_13_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
             try:
                 with step("Reusable State EnergyTransferStarted"):
                     await tx.energy_transfer_started()
-                location = server.serve(f"/firmware/ocpp-conformance-{VERSION}.bin", IMAGE)
+                location = good.place(server, f"/firmware/ocpp-conformance-{VERSION}.bin")
                 update = await FirmwareUpdate.start(
-                    csms, sut, server, "1-2", firmware(location, IMAGE, await station_now(csms))
+                    csms, sut, server, "1-2", firmware(location, good, await station_now(csms))
                 )
                 await _others_unavailable(csms, sut, tx, "5-6")
                 _no_download_before(csms, update, "3-6")
@@ -980,6 +1140,7 @@ async def test_TC_L_12_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     tool validation, so it is required, before Downloading. No status beyond it may come before the second
     transaction has ended (step 8 follows step 7). "(If implemented)": a station that rejects the setting
     runs the case without it (C-20 makes the case applicable only where it is implemented)."""
+    good = firmware_material(sut).valid()
     await cs_precondition_booted(csms, sut)
     allow = setting("ChargingStation.AllowNewSessionsPendingFirmwareUpdate", True, only_if_writable=True)
     async with configured(csms, [allow]):
@@ -992,9 +1153,9 @@ async def test_TC_L_12_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
             try:
                 with step("Reusable State EnergyTransferStarted for <Configured connectorId>"):
                     await tx.energy_transfer_started()
-                location = server.serve(f"/firmware/ocpp-conformance-{VERSION}.bin", IMAGE)
+                location = good.place(server, f"/firmware/ocpp-conformance-{VERSION}.bin")
                 update = await FirmwareUpdate.start(
-                    csms, sut, server, "1-2", firmware(location, IMAGE, await station_now(csms))
+                    csms, sut, server, "1-2", firmware(location, good, await station_now(csms))
                 )
                 await update.status("3-4", "DownloadScheduled")
                 with step("5: Reusable State EnergyTransferStarted for <Configured second Connector>"):
@@ -1023,6 +1184,7 @@ async def test_TC_L_14_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     Readings (TC_L_14_CS): step 11a's 30-60 s wait is sut.timeouts.no_message, as in TC_L_15_CS; no
     activation (InstallRebooting, Installed, a BootNotification) may come before the second transaction
     has ended, checked on the order the station's messages arrived in."""
+    good = firmware_material(sut).valid()
     await cs_precondition_booted(csms, sut)
     allow = setting("ChargingStation.AllowNewSessionsPendingFirmwareUpdate", True, only_if_writable=True)
     async with configured(csms, [allow]):
@@ -1035,9 +1197,9 @@ async def test_TC_L_14_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
             try:
                 with step("Reusable State EnergyTransferStarted for EVSEId 1 and ConnectorId 1"):
                     await tx.energy_transfer_started()
-                location = server.serve(f"/firmware/ocpp-conformance-{VERSION}.bin", IMAGE)
+                location = good.place(server, f"/firmware/ocpp-conformance-{VERSION}.bin")
                 update = await FirmwareUpdate.start(
-                    csms, sut, server, "1-2", firmware(location, IMAGE, await station_now(csms))
+                    csms, sut, server, "1-2", firmware(location, good, await station_now(csms))
                 )
                 await update.status("3-4", "Downloading")
                 await update.status("5-6", "Downloaded")
