@@ -276,3 +276,78 @@ def make_test_pki(out_dir: Path, station_id: str, host: str = "127.0.0.1", *, re
     manifest = {"station_id": station_id, "host": host, "valid_until": end.isoformat()}
     (out_dir / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
     return pki
+
+
+# ------------------------------------------------------------------ M05 AdditionalRootCertificateCheck
+@dataclass(frozen=True)
+class SuccessorRoot:
+    """A new CSMS root CA ("Root 2") signed by the test root CA, and a CSMS server certificate it issued
+    (TC_M_30/31_CS, TC_B_47_CS: the new CSMSRootCertificate must be signed by the old one, M05.FR.10)."""
+
+    __test__ = False
+
+    root_cert: Path
+    root_key: Path
+    server_cert: Path
+    server_key: Path
+
+
+def _load_issuer(cert_path: Path, key_path: Path) -> _Issuer:
+    cert = x509.load_pem_x509_certificate(Path(cert_path).read_bytes())
+    key = serialization.load_pem_private_key(Path(key_path).read_bytes(), password=None)
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        raise ValueError(f"{key_path}: not an EC key")
+    return _Issuer(cert.subject, key, cert)
+
+
+def make_successor_root(pki: TestPki, out_dir: Path, host: str = "127.0.0.1") -> SuccessorRoot:
+    """Write a successor root (signed by `pki`'s root CA) and a server certificate for `host` under it."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = SuccessorRoot(
+        *(out_dir / n for n in ("root2.crt.pem", "root2.key.pem", "server2.crt.pem", "server2.key.pem"))
+    )
+    old = _load_issuer(pki.ca_cert, pki.ca_key)
+    now = dt.datetime.now(dt.UTC)
+    start, end = now - dt.timedelta(minutes=5), now + dt.timedelta(days=VALID_DAYS)
+    root_key = _key()
+    root = _Issuer(_name("ocpp-conformance test root CA 2"), root_key, None)
+    root.cert = _cert(root.name, root_key, old, not_before=start, not_after=end, ca=True)
+    server_key = _key()
+    usage = ExtendedKeyUsageOID.SERVER_AUTH
+    server = _cert(
+        _name(host), server_key, root, not_before=start, not_after=end, sans=_host_names(host), usage=usage
+    )
+    _write_cert(paths.root_cert, root.cert)
+    _write_key(paths.root_key, root_key)
+    _write_cert(paths.server_cert, server)
+    _write_key(paths.server_key, server_key)
+    return paths
+
+
+def cross_signed(subject_cert: Path, issuer_cert: Path, issuer_key: Path) -> str:
+    """`subject_cert`'s CA (same name and key) re-issued by another CA, as PEM: what lets a CSMS hand a
+    station's trust back from a successor root to the old one under AdditionalRootCertificateCheck."""
+    subject = x509.load_pem_x509_certificate(Path(subject_cert).read_bytes())
+    issuer = _load_issuer(issuer_cert, issuer_key)
+    public = subject.public_key()
+    if not isinstance(public, ec.EllipticCurvePublicKey | rsa.RSAPublicKey):
+        raise ValueError(f"{subject_cert}: neither an EC nor an RSA key")
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject.subject)
+        .issuer_name(issuer.name)
+        .public_key(public)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=VALID_DAYS))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()), critical=False
+        )
+        .add_extension(_key_usage(True), critical=True)
+        .sign(issuer.key, hashes.SHA256())
+    )
+    return cert.public_bytes(serialization.Encoding.PEM).decode()

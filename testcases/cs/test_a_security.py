@@ -520,3 +520,88 @@ async def test_TC_A_22_CS(csms: HarnessCsms, sut: Any) -> None:
                 f"SetNetworkProfileResponse.status for a lower security profile ({lower} < {profile})"
                 " (B09.FR.04)",
             )
+
+
+# ---------------------------------------------------------------- A05: no upgrade without a CSMS root
+async def remove_all_csms_roots(csms: HarnessCsms) -> list[str]:
+    """TC_A_20_CS prerequisite "no valid CSMSRootCertificate installed", made true over OCPP: every
+    installed CSMSRootCertificate is deleted (M04), which AQ-1 declares the station allows for the last
+    one too. Returns their serial numbers. They cannot be put back over OCPP (the station never hands
+    out a certificate), so the transcript names them for the lab to re-provision."""
+    response = await csms.call_ok("GetInstalledCertificateIds", {"certificateType": ["CSMSRootCertificate"]})
+    removed: list[str] = []
+    for chain in response.get("certificateHashDataChain", []):
+        data = chain.get("certificateHashData", {})
+        deleted = await csms.call_ok("DeleteCertificate", {"certificateHashData": data})
+        check_equal(
+            deleted.get("status"),
+            "Accepted",
+            "DeleteCertificateResponse.status for an installed CSMSRootCertificate (AQ-1: the last one"
+            " can be removed)",
+        )
+        removed.append(str(data.get("serialNumber", "")))
+    if removed:
+        csms.transcript.note(f"TC_A_20_CS prerequisite: deleted CSMSRootCertificate serial(s) {removed}")
+    left = await csms.call_ok("GetInstalledCertificateIds", {"certificateType": ["CSMSRootCertificate"]})
+    check(
+        not left.get("certificateHashDataChain"),
+        "GetInstalledCertificateIdsResponse still lists a CSMSRootCertificate after deleting them all"
+        " (AQ-1: the last CSMSRootCertificate can be removed)",
+    )
+    return removed
+
+
+@case(
+    "TC_A_20_CS",
+    requirements=("A05.FR.02",),
+    catches={"upgrade-without-csms-root-accepted": r"NetworkConfigurationPriority .*A05\.FR\.02"},
+)
+async def test_TC_A_20_CS(csms: HarnessCsms, sut: Any) -> None:
+    """Upgrade Charging Station Security Profile, no valid CSMSRootCertificate installed (A05.FR.02).
+
+    Condition AQ-1 and C-61 (errata 2025-06 §5.7). Part 6 prerequisites: the station runs at security
+    profile 1 (the first slot) and has no CSMSRootCertificate: the harness deletes any it lists first
+    (`remove_all_csms_roots`). <Configured securityProfile2> is 2 (3 would also need a station
+    certificate: TC_A_21_CS's subject). The second endpoint Part 6 starts is a real profile-2 listener
+    with its own test PKI; the station must never reach it. Not in Part 6: if the station accepted the
+    priority anyway, the original NetworkConfigurationPriority is written back before it reboots."""
+    require_profile(csms, (1,), "TC_A_20_CS")
+    original = await get_variable(csms, COMM, PRIORITY, "NetworkConfigurationPriority before the case")
+    with step("Prerequisite: no CSMSRootCertificate installed (AQ-1)"):
+        await remove_all_csms_roots(csms)
+    main = csms.server.security
+    with tempfile.TemporaryDirectory(prefix="tc_a_20_") as tmp:
+        pki = make_test_pki(Path(tmp), csms.station_id, csms.server.host, reuse=False)
+        security = ServerSecurity(
+            profile=2,
+            passwords=main.passwords,
+            certfile=pki.server_cert,
+            keyfile=pki.server_key,
+            cafile=pki.ca_cert,
+        )
+        async with alternative_endpoint(csms, security) as alt:
+            slot = free_slot(original)
+            with step(f"1-2: the OCTT sends SetNetworkProfileRequest slot {slot} with securityProfile 2"):
+                response = await csms.call_ok(
+                    "SetNetworkProfile",
+                    {"configurationSlot": slot, "connectionData": connection_data(csms, alt.url, 2)},
+                )
+                check_equal(
+                    response.get("status"), "Accepted", "SetNetworkProfileResponse.status (B09.FR.01)"
+                )
+            in_use = [s for s in slots_of(original) if s != slot]
+            priority = ",".join(str(s) for s in [slot, *in_use[:1]])
+            with step(f"3-4: the OCTT sets NetworkConfigurationPriority = {priority}; the station rejects"):
+                status = await set_variable(csms, COMM, PRIORITY, priority)
+                try:
+                    check_equal(
+                        status,
+                        "Rejected",
+                        f"SetVariablesResponse.setVariableResult[0].attributeStatus for"
+                        f" NetworkConfigurationPriority {priority!r}, whose first slot needs security profile"
+                        f" 2 while no CSMSRootCertificate is installed (A05.FR.02)",
+                    )
+                finally:
+                    if status != "Rejected" and csms.connected:
+                        with contextlib.suppress(Exception):
+                            await set_variable(csms, COMM, PRIORITY, original)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import tempfile
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,7 @@ from conformance.session.endpoints import HarnessCsms
 from conformance.testing import case, check, check_equal, check_in, step
 from conformance.testing.configuration import configured, setting
 from conformance.transport import CsmsServer
-from conformance.transport.pki import make_test_pki
+from conformance.transport.pki import existing_test_pki, make_successor_root, make_test_pki
 from conformance.transport.security import ServerSecurity
 
 COMM = "OCPPCommCtrlr"
@@ -418,6 +419,176 @@ async def test_TC_B_50_CS(csms: HarnessCsms, sut: Any) -> None:
                 await booted_on(
                     csms, sut, alt, migration, "new CSMS with a server certificate of the new root"
                 )
+        finally:
+            if csms.connected:
+                with contextlib.suppress(Exception):
+                    await remove_root(csms, root)
+
+
+# ------------------------------------------------------------------ B10.FR.07: the fallback reconnects
+# <Configured RetryBackOffWaitMinimum> for TC_B_49_CS: whole seconds, short so the run stays fast.
+B49_WAIT_MINIMUM = 1
+# How late the harness may notice an event (event-loop wake-up): subtracted from measured gaps only.
+_NOTICE_SLACK = 0.1
+
+
+@contextlib.asynccontextmanager
+async def main_endpoint_refusing(csms: HarnessCsms) -> AsyncIterator[None]:
+    """Part 6 "the connection attempt is not accepted by the OCTT" on the main endpoint, armed BEFORE the
+    Reset so the station's first attempt there cannot slip in: the open connection is left alone (unlike
+    `csms.go_offline`), new handshakes get HTTP 503 (counted in `events.refused`) until `go_online`."""
+    csms.server.go_offline()
+    csms.transcript.note("the harness CSMS refuses new connections on its main endpoint (HTTP 503)")
+    try:
+        yield
+    finally:
+        if csms.offline:
+            csms.go_online()
+
+
+@case(
+    "TC_B_49_CS",
+    requirements=("B10.FR.07", "B10.FR.09"),
+    catches={
+        "network-fallback-ignores-backoff": r"step 11: the reconnection came after .*RetryBackOffWaitMinimum",
+        "network-fallback-wraps": r"step 11: .*last successful connection \(B10\.FR\.07\)",
+    },
+)
+async def test_TC_B_49_CS(csms: HarnessCsms, sut: Any) -> None:
+    """Migrate to new ConnectionProfile, fallback after NetworkProfileConnectionAttempts per
+    NetworkConfigurationPriority failed, same CSMS root (B10.FR.07, errata 2025-01 B10.FR.09; C-47).
+
+    Every entry of the priority list fails (the new slot's endpoint closes the connection, the main
+    endpoint answers 503 once); the station then reconnects with its last successful profile after
+    <Configured RetryBackOffWaitMinimum> (1 s; RepeatTimes 0 and RandomRange 0 make it exact).
+    Ambiguity (step 11): read as the Part 4 5.3 back-off measured from the refused attempt of step 10,
+    at least RetryBackOffWaitMinimum and within it + timestamp_tolerance; and (steps 9-11) the station
+    reconnects to the OCTT, so it must not try the failed new slot again (B10.FR.08's "restart with all
+    entries" is the other mechanism of B10.FR.09, not the one C-47 declares)."""
+    original = await get_variable(csms, COMM, PRIORITY, "NetworkConfigurationPriority before the case")
+    minimum = B49_WAIT_MINIMUM
+    tolerance = float(sut.timeouts.timestamp_tolerance)
+    settings = [
+        setting(f"{COMM}.{ATTEMPTS}", 1),
+        setting(f"{COMM}.RetryBackOffRepeatTimes", 0),
+        setting(f"{COMM}.RetryBackOffRandomRange", 0),
+        setting(f"{COMM}.RetryBackOffWaitMinimum", minimum),
+    ]
+    scheme = "wss" if csms.server.security.tls else "ws"
+    async with (
+        configured(csms, settings),
+        dead_endpoint(csms.server.host) as dead,
+        priority_restored(csms, sut, original),
+        main_endpoint_refusing(csms),
+    ):
+        refused_floor = csms.events.refused
+        migration = await migrate(csms, sut, url_with_scheme(dead.url, scheme), run_profile(csms), original)
+        with step("7-10: the new slot's endpoint and then the previous profile's are not accepted"):
+            try:
+                await csms.wait_refused(timeout=csms.timeout * 3, after=refused_floor)
+            except SutTimeout:
+                raise ConformanceFailure(
+                    f"[conformance] the station did not fall back to its previous network connection"
+                    f" profile after NetworkProfileConnectionAttempts (1) failed attempt (B10.FR.03);"
+                    f" attempts on the new slot: {dead.attempts}"
+                ) from None
+            refused_at = time.monotonic()
+            csms.go_online()  # step 12: the next attempt is accepted
+            check(
+                dead.attempts >= 1,
+                "step 7: the station must first try the new network connection profile (B10.FR.01)",
+            )
+        with step(f"11-12: the station waits RetryBackOffWaitMinimum ({minimum} s) and reconnects"):
+            try:
+                await csms.wait_connected(timeout=minimum + tolerance + csms.timeout, after=migration.floor)
+            except SutTimeout:
+                raise ConformanceFailure(
+                    f"[conformance] step 11: the station did not reconnect within RetryBackOffWaitMinimum"
+                    f" ({minimum} s) + {tolerance:g} s after its refused attempt (B10.FR.07, Part 4 5.3)"
+                ) from None
+            waited = time.monotonic() - refused_at
+            check_equal(
+                dead.attempts,
+                1,
+                "step 11: connection attempts on the failed new slot: the station must reconnect with the"
+                " profile of its last successful connection (B10.FR.07)",
+            )
+            check(
+                waited >= minimum - _NOTICE_SLACK,
+                f"step 11: the reconnection came after {waited:.2f} s, before RetryBackOffWaitMinimum"
+                f" ({minimum} s) (B10.FR.07, Part 4 5.3)",
+            )
+            check(
+                waited <= minimum + tolerance,
+                f"step 11: the reconnection came after {waited:.2f} s, later than RetryBackOffWaitMinimum"
+                f" ({minimum} s) + {tolerance:g} s (B10.FR.07, Part 4 5.3)",
+            )
+        await states.cs_boot_sequence(csms, sut)  # step 13: Reusable State Booted
+
+
+@case(
+    "TC_B_47_CS",
+    requirements=("B10.FR.07", "M05.FR.15", "M05.FR.16"),
+    catches={"root-check-profile-fallback-keeps-new-root": r"did not fall back .*M05\.FR\.1[56]"},
+)
+async def test_TC_B_47_CS(csms: HarnessCsms, sut: Any) -> None:
+    """Migrate to new ConnectionProfile, fallback after NetworkProfileConnectionAttempts, new CSMS root,
+    new CSMS (B10.FR.07, M05.FR.15/16): the new CSMS presents a certificate of the old root, which the
+    station (validating with the new root) refuses; it falls back to its previous slot and the old root.
+    The new root is a successor the harness's test PKI root signed (Part 6 prerequisite)."""
+    # Shared with the M05 cases of test_m_certificates (which import this module: imported here, late).
+    from testcases.cs.test_m_certificates import booted_after_fallback, listed, load_cert
+
+    profile = require_profile(csms, (2, 3), "TC_B_47_CS")
+    main = csms.server.security
+    pki = existing_test_pki(Path(main.certfile).parent) if main.certfile else None
+    if pki is None or main.certfile is None or pki.server_cert != Path(main.certfile):
+        raise NotApplicable(
+            "TC_B_47_CS needs the harness's server certificate from its own test PKI (--ocpp-builtin or"
+            " `ocpp-conformance certs`): it signs the new CSMS root with that PKI's root CA"
+        )
+    original = await get_variable(csms, COMM, PRIORITY, "NetworkConfigurationPriority before the case")
+    with tempfile.TemporaryDirectory(prefix="tc_b_47_") as tmp:
+        new = make_successor_root(pki, Path(tmp), csms.server.host)
+        root = new.root_cert.read_text()
+        try:
+            async with (
+                configured(csms, [setting(f"{COMM}.{ATTEMPTS}", 1)]),
+                alternative_endpoint(csms) as alt,  # the new CSMS: a certificate of the OLD root
+                priority_restored(csms, sut, original),
+            ):
+                await install_root(
+                    csms, root, "<Configured (new) CSMS Root certificate 2>, signed by the old"
+                )
+                migration = await migrate(csms, sut, alt.url, profile, original)
+                with step("7-9: the new root refuses the new CSMS; the station falls back to its old slot"):
+                    try:
+                        await csms.wait_connected(timeout=csms.timeout * 3, after=migration.floor)
+                    except SutTimeout:
+                        raise ConformanceFailure(
+                            "[conformance] the station did not fall back to its previous network connection"
+                            " profile and the old CSMS root after the new root refused the new CSMS's"
+                            " certificate (B10.FR.07, M05.FR.15, M05.FR.16); handshakes refused at the new"
+                            f" CSMS: {'; '.join(alt.refused[-2:]) or 'none'}"
+                        ) from None
+                    check(
+                        not alt.holds(csms),
+                        "the station connected to the new CSMS, whose certificate the old root signed, though"
+                        " it must validate it with the new root (M05.FR.15)",
+                    )
+                await booted_after_fallback(csms, sut)  # step 10: Reusable State Booted
+                with step("11-12: the OCTT sends GetInstalledCertificateIdsRequest CSMSRootCertificate"):
+                    response = await csms.call_ok(
+                        "GetInstalledCertificateIds", {"certificateType": ["CSMSRootCertificate"]}
+                    )
+                    check_equal(
+                        response.get("status"), "Accepted", "GetInstalledCertificateIdsResponse status"
+                    )
+                    check(
+                        listed(response, "CSMSRootCertificate", load_cert(pki.ca_cert)) is not None,
+                        "step 12: GetInstalledCertificateIdsResponse has no certificateHashDataChain entry"
+                        " with the old CSMS root's hash data (M05.FR.16)",
+                    )
         finally:
             if csms.connected:
                 with contextlib.suppress(Exception):

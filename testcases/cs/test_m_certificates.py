@@ -30,17 +30,29 @@ import contextlib
 import datetime as dt
 import functools
 import hashlib
+import tempfile
 from collections.abc import AsyncIterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
+import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from conformance.errors import SutTimeout
 from conformance.session.endpoints import HarnessCsms
-from conformance.session.states.cs import cs_precondition_booted
+from conformance.session.states.cs import cs_boot_sequence, cs_connectors_reported, cs_precondition_booted
 from conformance.testing import case, check, check_equal, check_in, step
+from conformance.transport.pki import (
+    SuccessorRoot,
+    TestPki,
+    cross_signed,
+    existing_test_pki,
+    make_successor_root,
+)
+from testcases.cs.test_b_network_profiles import require_profile
 
 HASH_FIELDS = ("hashAlgorithm", "issuerNameHash", "issuerKeyHash", "serialNumber")
 NOT_LISTED = r"GetInstalledCertificateIdsResponse (status|has no certificateHashDataChain entry)"
@@ -421,3 +433,196 @@ async def test_TC_M_22_CS(csms: HarnessCsms, sut: Any) -> None:
                 "NotFound",
                 "DeleteCertificateResponse.status for an unknown certificate (M04.FR.04, step 3)",
             )
+
+
+# ------------------------------------------------------------------ M05 AdditionalRootCertificateCheck (AS-2)
+# "Configured old CSMS Root certificate" is the root CA of the harness's own test PKI, which the station
+# connects with; the "new" one is a successor root that CA signed, with a CSMS server certificate it issued
+# (conformance.transport.pki.make_successor_root). Against another PKI these cases skip: the harness holds
+# no key of that root to sign a successor with.
+ROOT = "CSMSRootCertificate"
+
+
+def harness_pki(csms: HarnessCsms, case_id: str) -> TestPki:
+    """Part 6 prerequisite (security profile 2 or 3) and the harness's test PKI behind its certificate."""
+    require_profile(csms, (2, 3), case_id)
+    main = csms.server.security
+    pki = existing_test_pki(Path(main.certfile).parent) if main.certfile else None
+    if pki is None or main.certfile is None or pki.server_cert != Path(main.certfile):
+        pytest.skip(
+            f"{case_id} needs the harness's server certificate from its own test PKI (--ocpp-builtin or"
+            " `ocpp-conformance certs`): it signs the new CSMS root with that PKI's root CA"
+        )
+    return pki
+
+
+def load_cert(path: Path) -> x509.Certificate:
+    return x509.load_pem_x509_certificate(path.read_bytes())
+
+
+async def install_root(csms: HarnessCsms, certificate: str) -> str:
+    response = await csms.call_ok("InstallCertificate", {"certificateType": ROOT, "certificate": certificate})
+    return str(response.get("status"))
+
+
+async def new_root_installed(csms: HarnessCsms, new: SuccessorRoot) -> None:
+    """Memory State CertificateInstalled with <Configured new CSMS Root certificate 2> (signed by the old)."""
+    with step(
+        "before: CertificateInstalled: InstallCertificateRequest with the new CSMS root (signed by the old)"
+    ):
+        check_equal(
+            await install_root(csms, new.root_cert.read_text()),
+            "Accepted",
+            "InstallCertificateResponse.status for a new CSMSRootCertificate signed by the installed one"
+            " (M05.FR.10, CertificateInstalled)",
+        )
+
+
+async def reconnected(csms: HarnessCsms, floor: int, rule: str) -> None:
+    """The station's next connection after `floor`; a clear failure naming `rule` when none comes."""
+    try:
+        await csms.wait_connected(timeout=csms.timeout * 3, after=floor)
+    except SutTimeout:
+        check(False, f"the station did not connect again after the reset ({rule})")
+
+
+async def reset_on_idle(csms: HarnessCsms) -> int:
+    """Steps 1-2: ResetRequest OnIdle, Accepted; returns the connection count before the reboot."""
+    floor = csms.events.connected
+    with step("1-2: the OCTT sends ResetRequest OnIdle; the station answers Accepted"):
+        response = await csms.call_ok("Reset", {"type": "OnIdle"})
+        check_equal(response.get("status"), "Accepted", "ResetResponse.status (step 2)")
+        csms.discard_inbox(before=csms.last_response_mark)  # what the station sent before the reset
+    return floor
+
+
+async def trust_restored(csms: HarnessCsms, pki: TestPki, new: SuccessorRoot) -> None:
+    """Clean-up, not Part 6: the station trusts the old root again, as the run's other cases need.
+
+    Still listed (the station fell back, or never dropped it): only the new root is deleted. Replaced
+    (TC_M_30_CS): the check admits only roots the installed one signed, so the trust goes back in two
+    hops, each followed by a reconnect: the old CA re-issued by the new root, then the old root itself
+    (signed by the same key as that re-issued CA)."""
+    main = csms.server.security
+    assert main.certfile is not None and main.keyfile is not None
+    csms.server.use_server_certificate(main.certfile, main.keyfile)
+    if not csms.connected:
+        return
+    with step("clean-up: the station trusts the old CSMS root again"):
+        listing = await csms.call_ok("GetInstalledCertificateIds", {"certificateType": [ROOT]})
+        if listed(listing, ROOT, load_cert(pki.ca_cert)) is None:
+            hops = (cross_signed(pki.ca_cert, new.root_cert, new.root_key), pki.ca_cert.read_text())
+            for certificate in hops:
+                check_equal(await install_root(csms, certificate), "Accepted", "clean-up InstallCertificate")
+                floor = csms.events.connected
+                await csms.go_offline()
+                csms.go_online()
+                await csms.wait_connected(timeout=csms.timeout * 3, after=floor)
+        with contextlib.suppress(Exception):
+            await csms.call("DeleteCertificate", {"certificateHashData": hash_data(load_cert(new.root_cert))})
+
+
+@case(
+    "TC_M_09_CS",
+    requirements=("M05.FR.10", "M05.FR.11"),
+    catches={
+        "root-check-accepts-unsigned": r"InstallCertificateResponse\.status for a CSMSRootCertificate not"
+    },
+)
+async def test_TC_M_09_CS(csms: HarnessCsms, sut: Any) -> None:
+    """Install CA certificate - AdditionalRootCertificateCheck - Rejected (M05.FR.10, M05.FR.11)."""
+    pki = harness_pki(csms, "TC_M_09_CS")
+    await cs_precondition_booted(csms, sut)
+    cert = configured(ROOT)  # self-signed "Root 2": not signed by the old root
+    async with installing(csms) as box:
+        with step(
+            "1-2: the OCTT sends InstallCertificateRequest CSMSRootCertificate not signed by the old root"
+        ):
+            box.certs.append(cert)  # deleted again should the station have kept it
+            check_equal(
+                await install_root(csms, pem(cert)),
+                "Rejected",
+                "InstallCertificateResponse.status for a CSMSRootCertificate not signed by the installed"
+                " one with AdditionalRootCertificateCheck true (M05.FR.11, step 2)",
+            )
+        response = await get_installed(csms, [ROOT], "3-4")
+        # "must contain one entry with" the old root's hash data: read as an entry, not as exactly one.
+        check_listed(response, [(ROOT, load_cert(pki.ca_cert))], "the old CSMS root, M05.FR.11, step 4")
+
+
+@case(
+    "TC_M_30_CS",
+    requirements=("M05.FR.13",),
+    catches={"root-check-keeps-old-root": r"still lists the old CSMS root"},
+)
+async def test_TC_M_30_CS(csms: HarnessCsms, sut: Any) -> None:
+    """Install CA certificate - AdditionalRootCertificateCheck - Reconnect using new CSMS Root - Success
+    (M05.FR.13). At security profile 3 the Memory State RenewChargingStationCertificate is not run: the
+    harness verifies client certificates with its own CA, which the CSMS root change does not touch."""
+    pki = harness_pki(csms, "TC_M_30_CS")
+    await cs_precondition_booted(csms, sut)
+    with tempfile.TemporaryDirectory() as tmp:
+        new = make_successor_root(pki, Path(tmp), csms.server.host)
+        try:
+            await new_root_installed(csms, new)
+            floor = await reset_on_idle(csms)
+            csms.server.use_server_certificate(new.server_cert, new.server_key)
+            with step(
+                "3-4: the OCTT presents a CSMS certificate signed by the new root; the connection succeeds"
+            ):
+                await reconnected(csms, floor, "with a CSMS certificate signed by the new root, M05.FR.13")
+            await cs_boot_sequence(csms, sut)  # 5: Reusable State Booted
+            response = await get_installed(csms, [ROOT], "6-7")
+            check_equal(
+                response.get("status"), "Accepted", "GetInstalledCertificateIdsResponse status (step 7)"
+            )
+            check(
+                listed(response, ROOT, load_cert(pki.ca_cert)) is None,
+                "step 7: GetInstalledCertificateIdsResponse still lists the old CSMS root after the station"
+                " connected with the new one (M05.FR.13)",
+            )
+        finally:
+            await trust_restored(csms, pki, new)
+
+
+@case(
+    "TC_M_31_CS",
+    requirements=("M05.FR.14",),
+    catches={"root-check-no-fallback": r"did not connect again after the reset .*M05\.FR\.14"},
+)
+async def test_TC_M_31_CS(csms: HarnessCsms, sut: Any) -> None:
+    """Install CA certificate - AdditionalRootCertificateCheck - Reconnect using new CSMS Root - Fallback
+    mechanism (M05.FR.14). Steps 4-5 (a failed validation, then one with the old root) are not observed
+    one by one: a station may re-validate within one handshake; only the resulting connection counts."""
+    pki = harness_pki(csms, "TC_M_31_CS")
+    await cs_precondition_booted(csms, sut)
+    with tempfile.TemporaryDirectory() as tmp:
+        new = make_successor_root(pki, Path(tmp), csms.server.host)
+        try:
+            await new_root_installed(csms, new)
+            with csms.refusals_expected() as refused:  # the handshake trusting only the new root
+                floor = await reset_on_idle(csms)
+                with step(
+                    "3-5: the OCTT presents a CSMS certificate signed by the old root; the station falls back"
+                ):
+                    await reconnected(csms, floor, "falling back to the old CSMS root, M05.FR.14")
+            csms.transcript.note(f"handshakes the station refused before it fell back: {len(refused)}")
+            await booted_after_fallback(csms, sut)
+            response = await get_installed(csms, [ROOT], "7-8")
+            check_listed(response, [(ROOT, load_cert(pki.ca_cert))], "the old CSMS root, M05.FR.14, step 8")
+        finally:
+            await trust_restored(csms, pki, new)
+
+
+async def booted_after_fallback(csms: HarnessCsms, sut: Any) -> None:
+    """Step 6, Reusable State Booted: as cs_boot_sequence, but the security event of the boot is picked
+    among others (the refused CSMS certificate is reported as InvalidCsmsCertificate too, A00.FR.311)."""
+    with step("6 Booted 3-4: the station sends BootNotificationRequest; the OCTT accepts it"):
+        await csms.expect("BootNotification", timeout=csms.timeout * 2)
+    await cs_connectors_reported(csms, sut, "Available", label="6 Booted 5-6")
+    with step("6 Booted 7-8: the station sends SecurityEventNotificationRequest"):
+        await csms.expect(
+            "SecurityEventNotification",
+            where=lambda p: p.get("type") in ("StartupOfTheDevice", "ResetOrReboot"),
+            what="a SecurityEventNotificationRequest StartupOfTheDevice or ResetOrReboot (Booted step 7)",
+        )

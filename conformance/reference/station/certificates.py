@@ -43,6 +43,11 @@ class CertStore:
     resenders: dict[str, asyncio.Task[None]] = field(default_factory=dict, repr=False)
     # The private key of each signed chain (network.py connects with it at security profile 3, A05).
     keys: dict[str, ec.EllipticCurvePrivateKey] = field(default_factory=dict, repr=False)
+    # M05 AdditionalRootCertificateCheck (AS-2): the new CSMS root installed but not yet connected with,
+    # and whether the connection attempt under way trusts it alone (root_check_* below).
+    successor: x509.Certificate | None = None
+    trying_successor: bool = False
+    new_root_failed_new_slot: bool = False  # only the root-check-profile-fallback-keeps-new-root mutant
 
 
 _STORES: weakref.WeakKeyDictionary[StationCore, CertStore] = weakref.WeakKeyDictionary()
@@ -64,6 +69,13 @@ def store(st: StationCore) -> CertStore:
         # What the station connects with is installed from the start: the CSMS root(s) it trusts
         # (TC_M_07_CS / TC_M_12_CS list it) and its own certificate (TC_M_23_CS: cannot be deleted).
         found.installed = [Installed("CSMSRootCertificate", c) for c in _load_file(st.config.cafile)]
+        # A lab's firmware-signing root (L01.FR.02), preinstalled as a vendor ships it: the vendor value
+        # ReferenceStation.ManufacturerRootCertificateFile names a PEM file (tests/cs_l); default none.
+        try:
+            roots = _load_file(st.dm.get("ReferenceStation", "ManufacturerRootCertificateFile"))
+        except KeyError:
+            roots = []
+        found.installed += [Installed("ManufacturerRootCertificate", c) for c in roots]
         own = _load_file(st.config.certfile)
         if own:
             found.signed["ChargingStationCertificate"] = own
@@ -128,11 +140,78 @@ def install_certificate(st: StationCore, req: dict[str, Any]) -> str:
         return "Rejected"
     if cert is None:  # even the mutant cannot store what does not parse
         return "Accepted"
+    if use == "CSMSRootCertificate" and root_check_on(st):
+        return _install_successor(st, cert)
     box = store(st)
     stored = not st.is_mutant("install-certificate-not-stored")  # M05.FR.02 / TC_M_01_CS broken on purpose
     if stored and not any(i.cert == cert and i.use == use for i in box.installed):
         box.installed.append(Installed(use, cert))
     return "Accepted"
+
+
+# -- M05 AdditionalRootCertificateCheck (AS-2) -------------------------------------------------------
+def root_check_on(st: StationCore) -> bool:
+    """SecurityCtrlr.AdditionalRootCertificateCheck (read-only; a SUT description switches it on)."""
+    return st.dm.get("SecurityCtrlr", "AdditionalRootCertificateCheck").strip().lower() == "true"
+
+
+def _install_successor(st: StationCore, cert: x509.Certificate) -> str:
+    """M05.FR.10/11: a new CSMSRootCertificate is accepted only when an installed one signed it; it is
+    kept beside the old one until a connection with it succeeds (root_check_connected)."""
+    box = store(st)
+    if any(i.use == "CSMSRootCertificate" and i.cert == cert for i in box.installed):
+        return "Accepted"  # already installed: nothing to replace
+    olds = [i.cert for i in box.installed if i.use == "CSMSRootCertificate" and i.cert != box.successor]
+    if not any(issued_by(cert, old) for old in olds) and not st.is_mutant("root-check-accepts-unsigned"):
+        return "Rejected"  # M05.FR.11 / TC_M_09_CS
+    if box.successor is not None:  # a newer successor replaces one never connected with
+        box.installed = [i for i in box.installed if i.cert != box.successor]
+    box.installed.append(Installed("CSMSRootCertificate", cert))
+    box.successor = cert
+    return "Accepted"
+
+
+def connection_roots(st: StationCore) -> tuple[list[x509.Certificate], bool]:
+    """The CSMS roots the next TLS handshake trusts and whether that needs partial chains: with the check
+    on and a new root pending, the new root alone (M05.FR.13), else every installed CSMSRootCertificate."""
+    box = store(st)
+    check = root_check_on(st)
+    box.trying_successor = check and box.successor is not None
+    if box.trying_successor and box.successor is not None:
+        return [box.successor], True  # signed by the old root: a trust anchor only with partial chains
+    return [i.cert for i in box.installed if i.use == "CSMSRootCertificate"], check
+
+
+def root_check_connected(st: StationCore) -> None:
+    """M05.FR.13: the connection with the new root succeeded; the old root(s) that signed it go."""
+    box = store(st)
+    new, box.trying_successor = box.successor, False
+    if new is None or not root_check_on(st):
+        return
+    box.successor = None
+    if st.is_mutant("root-check-keeps-old-root"):  # M05.FR.13 / TC_M_30_CS broken on purpose
+        return
+    olds = [i for i in box.installed if i.use == "CSMSRootCertificate" and i.cert != new]
+    signers = [i for i in olds if issued_by(new, i.cert)]
+    box.installed = [i for i in box.installed if i not in signers]
+
+
+def root_check_failed(st: StationCore, certificate_refused: bool, new_slot: bool = False) -> None:
+    """M05.FR.14: validating the CSMS certificate with the new root failed: fall back to the old root
+    (the new one is dropped: the next attempt trusts what was installed before it); also when that
+    attempt was on a new network profile, whose fallback goes back to the old root (M05.FR.15/16)."""
+    box = store(st)
+    tried, box.trying_successor = box.trying_successor, False
+    if not tried or not certificate_refused or box.successor is None:
+        return
+    if st.is_mutant("root-check-no-fallback") and not new_slot:  # M05.FR.14 / TC_M_31_CS broken
+        return
+    keeps = new_slot or box.new_root_failed_new_slot  # the new root stays on the previous slot too
+    if st.is_mutant("root-check-profile-fallback-keeps-new-root") and keeps:  # M05.FR.15/16 / TC_B_47_CS
+        box.new_root_failed_new_slot = True
+        return
+    box.installed = [i for i in box.installed if i.cert != box.successor]
+    box.successor = None
 
 
 # -- M03 GetInstalledCertificateIds ------------------------------------------------------------------
@@ -168,6 +247,8 @@ def delete_certificate(st: StationCore, req: dict[str, Any]) -> str:
         if _same(item.hash_data(), wanted):
             if not st.is_mutant("delete-certificate-kept"):  # M04 / TC_M_20_CS broken on purpose
                 box.installed.remove(item)
+                if item.cert == box.successor:  # a deleted new root is no longer tried (M05)
+                    box.successor = None
             return "Accepted"
     if st.is_mutant("delete-unknown-accepted"):  # M04.FR.04 / TC_M_22_CS broken on purpose
         return "Accepted"

@@ -232,9 +232,12 @@ class StationCore:
     async def _backoff(self) -> None:
         """Part 4 5.3 (TC_B_57_CS): after a connection loss, wait RetryBackOffWaitMinimum (+ up to
         RetryBackOffRandomRange), doubled after each failed attempt at most RetryBackOffRepeatTimes times.
-        A (re)booting station connects at once: its next connection is a power-up, not a reconnect."""
+        A (re)booting station connects at once: its next connection is a power-up, not a reconnect,
+        unless all its network profiles failed (B10.FR.07 fallback, TC_B_49_CS: reconnecting)."""
+        from conformance.reference.station import network
+
         wait = self.config.reconnect_backoff
-        if self.boot_status == "Accepted":
+        if self.boot_status == "Accepted" or network.reconnecting(self):
             repeat = self.dm.get_int("OCPPCommCtrlr", "RetryBackOffRepeatTimes")
             doublings = min(self.reconnect_failures, repeat)
             if self.is_mutant("reconnect-backoff-not-doubled"):  # Part 4 5.3 broken on purpose

@@ -2,8 +2,9 @@
 
 Slot 0 holds the profile the station was started with. SetNetworkProfile fills other slots;
 OCPPCommCtrlr.NetworkConfigurationPriority (read at boot) orders them; each slot gets
-OCPPCommCtrlr.NetworkProfileConnectionAttempts tries before the station moves to the next one and
-wraps around (B10 fallback). A connection at a higher security profile drops the lower-profile slots
+OCPPCommCtrlr.NetworkProfileConnectionAttempts tries before the station moves to the next one; once
+every entry failed it reconnects with the profile of its last successful connection, paced by the Part 4
+5.3 back-off (B10.FR.07, C-47). A connection at a higher security profile drops the lower-profile slots
 from the priority list (A05, TC_A_19_CS). TLS failures become security events sent once online (A00).
 """
 
@@ -52,9 +53,14 @@ class NetworkState:
     index: int = 0  # position in `priority` of the slot being tried / used
     failures: int = 0  # failed attempts on that slot
     active: NetworkProfile | None = None  # the profile of the current (or last) connection
+    # B10.FR.07 (C-47): every priority entry failed its attempts, so the station reconnects (Part 4
+    # 5.3 back-off) with the profile of its last successful connection, `active`, until it connects.
+    fallback: bool = False
 
     @property
     def current(self) -> NetworkProfile:
+        if self.fallback and self.active is not None:
+            return self.active
         usable = [s for s in self.priority if s in self.profiles] or [0]
         return self.profiles[usable[self.index % len(usable)]]
 
@@ -79,7 +85,7 @@ def _read_priority(st: StationCore, net: NetworkState) -> None:
     raw = st.dm.get("OCPPCommCtrlr", "NetworkConfigurationPriority")
     slots = [int(p) for p in raw.split(",") if p.strip().isdigit()]
     net.priority = slots or [0]
-    net.index, net.failures = 0, 0
+    net.index, net.failures, net.fallback = 0, 0, False
 
 
 def on_reboot(st: StationCore) -> None:
@@ -114,10 +120,12 @@ def ssl_context(st: StationCore, profile: NetworkProfile) -> ssl.SSLContext | No
     """TLS for profiles 2/3: trust the installed CSMSRootCertificates (M05), TLS 1.2 minimum (A00)."""
     if profile.security_profile < 2 and not profile.url.startswith("wss://"):
         return None
-    from conformance.reference.station.certificates import store
+    from conformance.reference.station.certificates import connection_roots
 
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    roots = [i.cert for i in store(st).installed if i.use == "CSMSRootCertificate"]
+    roots, partial = connection_roots(st)  # M05 AdditionalRootCertificateCheck: maybe the new root alone
+    if partial:  # a new root signed by the old one is a trust anchor that is not self-signed
+        ctx.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN
     if roots:
         pem = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in roots)
         ctx.load_verify_locations(cadata=pem.decode())
@@ -163,10 +171,15 @@ def _client_certificate(st: StationCore, ctx: ssl.SSLContext) -> None:
 def connected(st: StationCore) -> None:
     """A connection on the current slot succeeded: reset its attempts; after an upgrade, forget the
     slots of a lower security profile (A05, TC_A_19_CS step 13)."""
+    from conformance.reference.station.certificates import root_check_connected
+
+    root_check_connected(st)  # M05.FR.13: a new CSMS root replaces the old one once it connected
     net = state(st)
     profile = net.current
     previous = net.active
     net.active, net.failures = profile, 0
+    if net.fallback and profile.slot in net.priority:  # B10.FR.07: back on a listed slot
+        net.index, net.fallback = net.priority.index(profile.slot), False
     if previous is None or profile.security_profile <= previous.security_profile:
         return
     if st.is_mutant("upgrade-keeps-lower-slot"):  # A05 / TC_A_19_CS broken on purpose
@@ -182,6 +195,11 @@ def connected(st: StationCore) -> None:
 def failed(st: StationCore, exc: BaseException) -> None:
     """A connection attempt failed: report TLS faults (A00.FR.311/A00.FR.419), then count the attempt
     and fall back to the next slot after NetworkProfileConnectionAttempts (B10.FR.03)."""
+    from conformance.reference.station.certificates import root_check_failed
+
+    net = state(st)
+    new_slot = net.active is not None and net.current.slot != net.active.slot  # a migration (B10)
+    root_check_failed(st, isinstance(exc, ssl.SSLCertVerificationError), new_slot)  # M05.FR.14-16
     text = repr(exc).upper()
     if isinstance(exc, ssl.SSLCertVerificationError):
         queue_security_event(st, "InvalidCsmsCertificate")
@@ -190,8 +208,20 @@ def failed(st: StationCore, exc: BaseException) -> None:
     net = state(st)
     net.failures += 1
     attempts = max(1, st.dm.get_int("OCPPCommCtrlr", "NetworkProfileConnectionAttempts"))
+    if net.fallback:
+        return  # B10.FR.07: keep reconnecting with the last successful profile (back-off paces it)
     if net.failures >= attempts and not st.is_mutant("network-no-fallback"):
         net.index, net.failures = net.index + 1, 0
+        usable = [s for s in net.priority if s in net.profiles] or [0]
+        # B10.FR.07 / TC_B_49_CS: all entries failed; the mutant wraps round to the first entry instead.
+        if net.index >= len(usable) and net.active is not None and not st.is_mutant("network-fallback-wraps"):
+            net.fallback = True
+
+
+def reconnecting(st: StationCore) -> bool:
+    """Is the station in B10.FR.07's fallback, where Part 4 5.3's back-off paces the attempts even
+    while (re)booting? (The mutant retries at the short fixed interval: TC_B_49_CS step 11.)"""
+    return state(st).fallback and not st.is_mutant("network-fallback-ignores-backoff")
 
 
 def queue_security_event(st: StationCore, kind: str) -> None:
@@ -277,7 +307,8 @@ def _priority_refusal(st: StationCore, value: str) -> str | None:
         profile = net.profiles.get(int(part)) if part.strip().isdigit() else None
         if profile is None:
             continue
-        if profile.security_profile >= 2 and not has_root:
+        lenient = st.is_mutant("upgrade-without-csms-root-accepted")  # A05.FR.02 / TC_A_20_CS
+        if profile.security_profile >= 2 and not has_root and not lenient:
             return "Rejected"
         if profile.security_profile == 3 and not has_own:
             return "Rejected"
