@@ -104,6 +104,13 @@ CASE_DESCRIPTIONS: dict[str, Path] = {
     "TC_C_05_CS": DESCRIPTIONS / "cable_lock.toml",  # AQ-2
     "TC_C_47_CS": DESCRIPTIONS / "master_pass_ui.toml",  # C-07
     "TC_C_48_CS": DESCRIPTIONS / "master_pass_ui.toml",  # C-07
+    "TC_E_38_CS": DESCRIPTIONS / "no_energy_transfer_start.toml",  # NOT C-09.5
+    "TC_E_27_CS": DESCRIPTIONS / "fixed_cable.toml",  # HFS-2
+    "TC_E_54_CS": DESCRIPTIONS / "dc_station.toml",  # HFS-4
+    "TC_M_09_CS": DESCRIPTIONS / "additional_root_certificate_check.toml",  # AS-2
+    "TC_M_30_CS": DESCRIPTIONS / "additional_root_certificate_check.toml",  # AS-2
+    "TC_M_31_CS": DESCRIPTIONS / "additional_root_certificate_check.toml",  # AS-2
+    "TC_B_47_CS": DESCRIPTIONS / "additional_root_certificate_check.toml",  # AS-2 and C-47
 }
 
 

@@ -1950,3 +1950,180 @@ async def test_TC_E_16_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
             if csms.offline:
                 csms.go_online()
             await _leave_idle(tx, ok)
+
+
+# ---- Station variants: NOT C-09.5 (TC_E_38_CS), a fixed cable HFS-2 (TC_E_27_CS), DC HFS-4 (TC_E_54_CS)
+_E38 = "TC_E_38_CS step 2 (E03, the EV is not ready)"
+
+
+@case(
+    "TC_E_38_CS",
+    catches={
+        "ev-not-ready-reported-charging": r"TC_E_38_CS step 2 \(E03, the EV is not ready\): transaction"
+    },
+    actions=("present_id_token", "ev_suspend", "plug_in"),
+)
+async def test_TC_E_38_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
+    """E03 (Part 6 lists no requirement): State Authorized; the EV is set NOT ready for the energy transfer
+    (`ev_suspend`, before it is connected); EVConnectedPreSession: ChargingStateChanged, SuspendedEV.
+
+    Reading: step 2 is the TransactionEventRequest that reports the charging state; the events of the
+    plug-in / transaction start (chargingState EVConnected) may come before it."""
+    await cs_precondition_booted(csms, sut)
+    start = await read_variable(csms, Setting("TxCtrlr", "TxStartPoint", ""))
+    if "EnergyTransfer" in _split(start):
+        pytest.skip(f"prerequisite not met: TxCtrlr.TxStartPoint is {start!r} (must not be EnergyTransfer)")
+    tx = CsTransaction(csms, sut, actions)
+    await tx.prepare()
+    ok = False
+    suspended = False
+    try:
+        await tx.authorize()
+        with step("Manual action: set the EV to a state in which it is NOT ready for energy transfer"):
+            await actions.perform("ev_suspend", {"evse_id": tx.evse_id})
+            suspended = True
+        await tx.ev_connected_pre_session()
+        with step("2-3: TransactionEventRequest ChargingStateChanged, SuspendedEV"):
+            payload = await _next_event(tx, "the transaction event for the EV not ready", _E38)
+            for _ in range(2):  # the plug-in / start events (chargingState EVConnected) may come first
+                if payload.get("transactionInfo", {}).get("chargingState") != "EVConnected":
+                    break
+                payload = await _next_event(tx, "the transaction event for the EV not ready", _E38)
+            check_equal(
+                payload.get("transactionInfo", {}).get("chargingState"),
+                "SuspendedEV",
+                f"{_E38}: transactionInfo.chargingState",
+            )
+            check_equal(payload.get("triggerReason"), "ChargingStateChanged", f"{_E38}: triggerReason")
+        ok = True
+    finally:
+        try:
+            await _leave_idle(tx, ok)
+        finally:
+            if suspended:  # not a Part 6 step: the next case wants an EV ready to charge
+                with contextlib.suppress(Exception) if not ok else contextlib.nullcontext():
+                    await actions.perform("ev_resume", {"evse_id": tx.evse_id})
+
+
+async def _ev_connect_timeout_event(tx: CsTransaction, seconds: float, rule: str) -> dict[str, Any]:
+    """TxCtrlr.EVConnectionTimeOut expires (the station's clock advanced where the driver can, else a
+    bounded real wait): the next TransactionEventRequest of the transaction, periodic meter values aside."""
+    csms = tx.csms
+    wait = seconds + tx.sut.timeouts.timestamp_tolerance + csms.timeout
+    if tx.actions.supports("advance_clock"):
+        with step(f"Wait: EVConnectionTimeOut ({seconds:g} s) expires (station clock advanced)"):
+            await tx.actions.perform("advance_clock", {"seconds": seconds + 1})
+        wait = csms.timeout
+    while True:
+        received = await _fail_as(
+            rule,
+            csms.expect(
+                "TransactionEvent",
+                where=_ours(tx),
+                timeout=wait,
+                what="the transaction event for the EV connection timeout",
+            ),
+        )
+        _book(tx, received.payload)
+        if received.payload.get("triggerReason") != "MeterValuePeriodic":
+            return dict(received.payload)
+
+
+@case(
+    "TC_E_27_CS",
+    requirements=("E10.FR.02", "E10.FR.03"),
+    catches={
+        "ev-side-timeout-ignored": r"E10\.FR\.02 \(step 5\): \[timeout\]",
+        "ev-side-disconnect-unnoticed": _EV_SIDE_UNNOTICED,
+    },
+)
+async def test_TC_E_27_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
+    """E10, a permanently attached cable (HFS-2), StopTxOnEVSideDisconnect and UnlockOnEVSideDisconnect
+    false: an EV-side disconnect suspends the transaction (Updated, EVCommunicationLost, Idle), the
+    connector is reported Available; the EV does not come back within EVConnectionTimeOut: EVConnectTimeout
+    (Ended, Timeout with TxStopPoint Authorized; Updated with ParkingBayOccupancy).
+
+    Readings: "TxStopPoint contains Authorized (If supported) / ParkingBayOccupancy (If supported)" is
+    written as Authorized (a station that refuses must have one of them, prerequisite). The manual action
+    "reconnect the EV" before step 5 is not performed: the name, purpose and the step 5 validation
+    (EVConnectTimeout) need the timeout to expire; a reconnect in time is TC_E_26_CS. EVConnectionTimeOut
+    is set short (the SUT description's value, else 5 s) so the run stays fast."""
+    await cs_precondition_booted(csms, sut)
+    timeout = sut.device_model.get("TxCtrlr", "EVConnectionTimeOut") or _EV_CONNECTION_TIMEOUT
+    settings = [
+        *_ev_side_settings(False, False, "Authorized"),
+        Setting("TxCtrlr", "EVConnectionTimeOut", timeout),
+    ]
+    async with configured(csms, settings):
+        await _require_points(
+            csms,
+            "TxStopPoint",
+            ["Authorized", "ParkingBayOccupancy"],
+            ("EnergyTransfer", "PowerPathClosed", "DataSigned", "EVConnected"),
+        )
+        tx = CsTransaction(csms, sut, actions)
+        await tx.prepare()
+        ok = False
+        try:
+            await _energy_transfer_suspended(tx)
+            await _drop_stale_reports(csms)
+            await _ev_side_disconnect(tx)
+            await _ev_side_event(tx, "E10.FR.01", event_type="Updated")
+            # step 3 note: with a fixed cable, the connector (the cable's end) is free of the EV: Available
+            await cs_connectors_reported(
+                csms, sut, "Available", label="3-4", only=(tx.evse_id, tx.connector_id)
+            )
+            rule = "E10.FR.02 (step 5)"
+            with step("5-6: TransactionEventRequest EVConnectTimeout"):
+                payload = await _ev_connect_timeout_event(tx, float(timeout), rule)
+                check_equal(payload.get("triggerReason"), "EVConnectTimeout", f"{rule}: triggerReason")
+                ends = "Authorized" in tx.stop_points
+                check_equal(payload.get("eventType"), "Ended" if ends else "Updated", f"{rule}: eventType")
+                if ends:
+                    check_equal(
+                        payload.get("transactionInfo", {}).get("stoppedReason"),
+                        "Timeout",
+                        f"{rule}: transactionInfo.stoppedReason",
+                    )
+            tx.authorized = False
+            ok = True
+        finally:
+            await _leave_idle(tx, ok)
+
+
+@case(
+    "TC_E_54_CS",
+    requirements=("E06.FR.02", "E06.FR.15"),
+    catches={
+        "tx-stop-point-evconnected-ignored": r"E06\.FR\.02: eventType \(step 1\)",
+        "ev-side-disconnect-unnoticed": _EV_SIDE_UNNOTICED,
+    },
+)
+async def test_TC_E_54_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
+    """E06(S2) + E10 (DC, HFS-4, or ISO 15118): TxStopPoint EVConnected, StopTxOnEVSideDisconnect false: an
+    EV-side disconnect ends the transaction (Ended, EVCommunicationLost, Idle, StoppedByEV or
+    EVDisconnected)."""
+    await cs_precondition_booted(csms, sut)
+    settings = [
+        _point("TxStopPoint", "EVConnected"),
+        Setting("TxCtrlr", _STOP_ON_EV_SIDE, False, only_if_writable=True),
+    ]
+    async with configured(csms, settings):
+        # Prerequisite: EVConnected, and neither EnergyTransfer nor PowerPathClosed.
+        await _require_points(csms, "TxStopPoint", ["EVConnected"], ("EnergyTransfer", "PowerPathClosed"))
+        tx = CsTransaction(csms, sut, actions)
+        await tx.prepare()
+        ok = False
+        try:
+            await _energy_transfer_suspended(tx)
+            await _ev_side_disconnect(tx)
+            rule = "E06.FR.02"
+            payload = await _ev_side_event(tx, rule, event_type="Ended")
+            check_in(
+                payload.get("transactionInfo", {}).get("stoppedReason"),
+                ("StoppedByEV", "EVDisconnected"),
+                f"{rule} / E06.FR.15: transactionInfo.stoppedReason (step 1)",
+            )
+            ok = True
+        finally:
+            await _leave_idle(tx, ok, cable=True)

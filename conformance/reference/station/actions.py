@@ -95,6 +95,12 @@ async def _ev_side_disconnect(st: StationCore, p: Params) -> Params:
     evse.ev_suspended = False
     token = evse.id_token
     transactions.on_unplug(st, evse, ev_side=True)
+    if operator_ui.vendor_switch(st, "FixedCable"):
+        # HFS-2 (TC_E_27_CS): a fixed cable has no socket; free of the EV, its connector is Available
+        conn.plugged, conn.ev_detached, conn.locked_by = False, False, None
+        st.report_connector(evse, conn)
+        transactions.on_fixed_cable_released(st, evse)
+        return {"changed": True, "locked": False}
     # E09 (TC_E_25_CS): UnlockOnEVSideDisconnect false keeps the cable locked until the idToken comes again
     unlock = st.dm.get_bool("OCPPCommCtrlr", "UnlockOnEVSideDisconnect")
     if evse.tx is None and token is not None and not unlock:
@@ -105,6 +111,8 @@ async def _ev_side_disconnect(st: StationCore, p: Params) -> Params:
 async def _ev_side_connect(st: StationCore, p: Params) -> Params:
     """E10 (TC_E_26_CS): the cable, still in the station's socket, is plugged into the EV again."""
     evse, conn = _connector(st, p)
+    if not conn.plugged and operator_ui.vendor_switch(st, "FixedCable"):
+        return await _plug_in(st, p)  # HFS-2: the fixed cable's connector goes back into the EV
     if not conn.ev_detached:
         return {"changed": False}
     conn.ev_detached, conn.locked_by = False, None

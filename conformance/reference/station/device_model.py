@@ -79,6 +79,16 @@ _DATA_ENUM = {
 }
 
 
+def _start_point_values(config: StationConfig) -> str:
+    """TxStartPoint's valuesList. Vendor switch ReferenceStation.NoEnergyTransferStartPoint (NOT C-09.5,
+    TC_E_38_CS): a station that cannot start a transaction at EnergyTransfer lacks the value."""
+    points = f"{TX_POINTS},DataSigned"
+    switch = config.device_model.get("ReferenceStation/NoEnergyTransferStartPoint", "")
+    if switch.strip().lower() == "true":
+        points = ",".join(p for p in points.split(",") if p != "EnergyTransfer")
+    return points
+
+
 def _controllers(config: StationConfig) -> dict[str, dict[VariableKey | str, Variable]]:
     return {
         "OCPPCommCtrlr": {
@@ -117,6 +127,8 @@ def _controllers(config: StationConfig) -> dict[str, dict[VariableKey | str, Var
             # A02 / TC_A_23_CS (certificates.py): resend SignCertificate when no CertificateSigned comes.
             "CertSigningWaitMinimum": _v("integer", RW, "60", unit="s"),
             "CertSigningRepeatTimes": _v("integer", RW, "2"),
+            # M05 / AS-2 (certificates.py): off by default; a SUT description switches it on
+            "AdditionalRootCertificateCheck": _v("boolean", RO, "false"),
         },
         "AuthCtrlr": {
             "Enabled": _v("boolean", RW, "true"),
@@ -149,7 +161,7 @@ def _controllers(config: StationConfig) -> dict[str, dict[VariableKey | str, Var
             "StopTxOnInvalidId": _v("boolean", RW, "true"),
             "MaxEnergyOnInvalidId": _v("integer", RW, "0"),
             # DataSigned: a start point only (E01.FR.04, TC_E_11_CS); C-10 has no DataSigned stop point
-            "TxStartPoint": _v("MemberList", RW, "PowerPathClosed", values_list=f"{TX_POINTS},DataSigned"),
+            "TxStartPoint": _v("MemberList", RW, "PowerPathClosed", values_list=_start_point_values(config)),
             "TxStopPoint": _v("MemberList", RW, "EVConnected,Authorized", values_list=TX_POINTS),
             "TxBeforeAcceptedEnabled": _v("boolean", RW, "false"),
         },

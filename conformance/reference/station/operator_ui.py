@@ -6,6 +6,9 @@ Vendor switches on component ReferenceStation (tests/descriptions), read when th
 - `MasterPassUI` (C-07, TC_C_47/48_CS): a user interface. A Master Pass then stops nothing by itself
   (C16.FR.01): the station offers the ongoing transactions and stops those the user chooses, through
   the control action `choose_transactions_to_stop` (`evse_ids`: a list of EVSE ids or "all").
+- `FixedCable` (HFS-2, TC_E_27_CS; actions.py / transactions.py): an EV-side disconnect frees the
+  connector (Available); EVConnectionTimeOut then deauthorizes the suspended transaction (E10.FR.02).
+- `NoEnergyTransferStartPoint` (NOT C-09.5, TC_E_38_CS; device_model.py): TxStartPoint lacks EnergyTransfer.
 """
 
 from __future__ import annotations

@@ -250,6 +250,8 @@ def _progress(st: StationCore, evse: Evse, trigger: str, trigger_state: str) -> 
             evse.tx.id_token_sent = False
         send_tx_event(st, evse, "Updated", trigger, charging=trigger_state)
     final = charging_state(evse)
+    if final == "SuspendedEV" and st.is_mutant("ev-not-ready-reported-charging"):
+        final = "Charging"  # E03 / TC_E_38_CS broken on purpose: an EV not ready reported as charging
     if evse.tx is not None and final != evse.tx.charging_state:
         send_tx_event(st, evse, "Updated", "ChargingStateChanged", charging=final)
 
@@ -295,6 +297,31 @@ async def _connection_timeout(st: StationCore, evse: Evse, id_token: dict[str, A
     evse.remote_start_id = None
     if evse.tx is not None:
         _end(st, evse, "EVConnectTimeout", "Timeout", charging="Idle")
+
+
+def on_fixed_cable_released(st: StationCore, evse: Evse) -> None:
+    """HFS-2 (vendor switch ReferenceStation.FixedCable, TC_E_27_CS): the permanently attached cable left
+    the EV. A transaction it suspended (E10) is deauthorized if the EV is not back within
+    TxCtrlr.EVConnectionTimeOut (E10.FR.02)."""
+    if evse.tx is not None and evse.id_token is not None:
+        # a new identity voids E03's timer of the authorization (it was for the first plug-in only)
+        evse.id_token = dict(evse.id_token)
+        st.spawn(_ev_side_timeout(st, evse, evse.tx))
+
+
+async def _ev_side_timeout(st: StationCore, evse: Evse, tx: Transaction) -> None:
+    await st.clock.sleep(st.dm.get_int("TxCtrlr", "EVConnectionTimeOut"))
+    if evse.plugged or evse.tx is not tx or evse.id_token is None:
+        return
+    if st.is_mutant("ev-side-timeout-ignored"):  # E10.FR.02 broken on purpose
+        return
+    evse.id_token = None
+    evse.remote_start_id = None
+    if "Authorized" in _stop_points(st):
+        _end(st, evse, "EVConnectTimeout", "Timeout", charging="Idle")
+    else:  # TxStopPoint ParkingBayOccupancy: deauthorized, it goes on until the bay is empty
+        tx.deauthorized = True
+        send_tx_event(st, evse, "Updated", "EVConnectTimeout", charging="Idle")
 
 
 def on_stop_authorized(st: StationCore, evse: Evse, trigger: str, reason: str) -> None:
