@@ -112,13 +112,16 @@ def _key_bits(cert: x509.Certificate) -> bytes:
     raise TypeError(f"unexpected key type {type(key).__name__}")  # the harness only makes EC roots
 
 
-def hash_data(cert: x509.Certificate, algorithm: str = "SHA256") -> dict[str, str]:
-    """CertificateHashDataType of a self-signed certificate (its own issuer) with `algorithm`."""
+def hash_data(
+    cert: x509.Certificate, algorithm: str = "SHA256", *, issuer: x509.Certificate | None = None
+) -> dict[str, str]:
+    """CertificateHashDataType with `algorithm`: issuerKeyHash hashes the issuer's key (a self-signed
+    certificate is its own issuer; a successor root under M05 names the root that signed it)."""
     digest = algorithm.lower()
     return {
         "hashAlgorithm": algorithm,
         "issuerNameHash": hashlib.new(digest, cert.issuer.public_bytes()).hexdigest(),
-        "issuerKeyHash": hashlib.new(digest, _key_bits(cert)).hexdigest(),
+        "issuerKeyHash": hashlib.new(digest, _key_bits(issuer or cert)).hexdigest(),
         "serialNumber": format(cert.serial_number, "x"),
     }
 
@@ -519,7 +522,8 @@ async def trust_restored(csms: HarnessCsms, pki: TestPki, new: SuccessorRoot) ->
                 csms.go_online()
                 await csms.wait_connected(timeout=csms.timeout * 3, after=floor)
         with contextlib.suppress(Exception):
-            await csms.call("DeleteCertificate", {"certificateHashData": hash_data(load_cert(new.root_cert))})
+            successor = hash_data(load_cert(new.root_cert), issuer=load_cert(pki.ca_cert))
+            await csms.call("DeleteCertificate", {"certificateHashData": successor})
 
 
 @case(

@@ -30,9 +30,9 @@ if TYPE_CHECKING:
 class Installed:
     use: str  # GetCertificateIdUseEnumType
     cert: x509.Certificate
-
-    def hash_data(self) -> dict[str, str]:
-        return hash_data(self.cert)
+    # The installed certificate that signed it when it was installed (a successor root under M05): its
+    # key is what issuerKeyHash hashes, also once that issuer is gone. None: self-signed or unknown.
+    issuer: x509.Certificate | None = None
 
 
 @dataclass
@@ -48,6 +48,16 @@ class CertStore:
     successor: x509.Certificate | None = None
     trying_successor: bool = False
     new_root_failed_new_slot: bool = False  # only the root-check-profile-fallback-keeps-new-root mutant
+
+    def hash_data_of(self, item: Installed) -> dict[str, str]:
+        """M03/M04 hash data: issuerKeyHash hashes the issuer's key, so a root another installed root
+        signed (a successor under M05) names that root's key, a self-signed one its own."""
+        return hash_data(item.cert, item.issuer or self.issuer_of(item.cert))
+
+    def issuer_of(self, cert: x509.Certificate) -> x509.Certificate | None:
+        """Another installed certificate that signed `cert`, if any."""
+        others = (i.cert for i in self.installed if i.cert != cert)
+        return next((other for other in others if issued_by(cert, other)), None)
 
 
 _STORES: weakref.WeakKeyDictionary[StationCore, CertStore] = weakref.WeakKeyDictionary()
@@ -145,7 +155,7 @@ def install_certificate(st: StationCore, req: dict[str, Any]) -> str:
     box = store(st)
     stored = not st.is_mutant("install-certificate-not-stored")  # M05.FR.02 / TC_M_01_CS broken on purpose
     if stored and not any(i.cert == cert and i.use == use for i in box.installed):
-        box.installed.append(Installed(use, cert))
+        box.installed.append(Installed(use, cert, box.issuer_of(cert)))
     return "Accepted"
 
 
@@ -166,7 +176,7 @@ def _install_successor(st: StationCore, cert: x509.Certificate) -> str:
         return "Rejected"  # M05.FR.11 / TC_M_09_CS
     if box.successor is not None:  # a newer successor replaces one never connected with
         box.installed = [i for i in box.installed if i.cert != box.successor]
-    box.installed.append(Installed("CSMSRootCertificate", cert))
+    box.installed.append(Installed("CSMSRootCertificate", cert, box.issuer_of(cert)))
     box.successor = cert
     return "Accepted"
 
@@ -219,9 +229,10 @@ def get_installed_ids(st: StationCore, req: dict[str, Any]) -> dict[str, Any]:
     wanted = req.get("certificateType") or []
     if st.is_mutant("installed-ids-first-type-only"):  # M03.FR.01 / TC_M_17_CS broken on purpose
         wanted = wanted[:1]
+    box = store(st)
     chains = [
-        {"certificateType": i.use, "certificateHashData": i.hash_data()}
-        for i in store(st).installed
+        {"certificateType": i.use, "certificateHashData": box.hash_data_of(i)}
+        for i in box.installed
         if not wanted or i.use in wanted
     ]
     for kind, chain in store(st).signed.items():
@@ -244,7 +255,7 @@ def delete_certificate(st: StationCore, req: dict[str, Any]) -> str:
         if _same(hash_data(station_chain[0], issuer), wanted):
             return "Rejected"  # M04.FR.06: the ChargingStationCertificate cannot be deleted
     for item in box.installed:
-        if _same(item.hash_data(), wanted):
+        if _same(box.hash_data_of(item), wanted):
             if not st.is_mutant("delete-certificate-kept"):  # M04 / TC_M_20_CS broken on purpose
                 box.installed.remove(item)
                 if item.cert == box.successor:  # a deleted new root is no longer tried (M05)

@@ -69,8 +69,8 @@ def _certificate_lines(st: StationCore, hash_data: dict[str, Any], clear: bool) 
     box = certificates.store(st)
     lines = []
     for item in list(box.installed):
-        if certificates._same(item.hash_data(), hash_data):
-            lines.append(f"customer certificate {item.hash_data()['serialNumber']} ({item.use})")
+        if certificates._same(box.hash_data_of(item), hash_data):
+            lines.append(f"customer certificate {item.cert.serial_number:x} ({item.use})")
             if clear:
                 box.installed.remove(item)
     return lines

@@ -77,7 +77,13 @@ async def _roots(csms: TestCsms) -> list[dict[str, Any]]:
 
 
 def _ids(*paths: Path) -> list[dict[str, str]]:
-    return [_snake(hash_data(x509.load_pem_x509_certificate(p.read_bytes()))) for p in paths]
+    return [_id(p) for p in paths]
+
+
+def _id(path: Path, issuer: Path | None = None) -> dict[str, str]:
+    """Hash data as M03 wants it: issuerKeyHash over the issuer's key (a root signs itself)."""
+    load = x509.load_pem_x509_certificate
+    return _snake(hash_data(load(path.read_bytes()), load(issuer.read_bytes()) if issuer else None))
 
 
 def _snake(data: dict[str, str]) -> dict[str, str]:
@@ -106,10 +112,11 @@ def test_new_root_must_be_signed_by_the_old_one_and_replaces_it(tmp_path: Path) 
             assert await _install(csms, _unrelated_root()) == "Rejected"  # M05.FR.11
             assert await _roots(csms) == _ids(pki.ca_cert)
             assert await _install(csms, _pem(new.root_cert)) == "Accepted"  # M05.FR.10
-            assert await _roots(csms) == _ids(pki.ca_cert, new.root_cert)  # the old one stays until ...
+            # The old one stays until ... (the new one's issuerKeyHash is the old root's key: it signed it)
+            assert await _roots(csms) == [_id(pki.ca_cert), _id(new.root_cert, issuer=pki.ca_cert)]
             server.load_cert_chain(new.server_cert, new.server_key)
             await _reboot(csms)  # ... the station connected with the new root (M05.FR.13)
-            assert await _roots(csms) == _ids(new.root_cert)
+            assert await _roots(csms) == [_id(new.root_cert, issuer=pki.ca_cert)]
             # The trust goes back the same way: the old CA re-issued by the new one, then the old root.
             assert await _install(csms, cross_signed(pki.ca_cert, new.root_cert, new.root_key)) == "Accepted"
             server.load_cert_chain(pki.server_cert, pki.server_key)
