@@ -1480,6 +1480,26 @@ async def test_TC_C_45_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
                     await _back_to_idle(csms, sut, actions, tx)
 
 
+async def _charging_on_two_evses(
+    csms: HarnessCsms, sut: Any, actions: Any, transactions: list[CsTransaction]
+) -> None:
+    """Before (TC_C_47/48/49_CS): EnergyTransferStarted on EVSE 1 with the valid idToken and, with a second
+    EVSE, on EVSE 2 with valid_idtoken2; each is added to `transactions` as it starts (for the clean-up)."""
+    for evse, token in zip(sut.evses[:2], (sut.tokens.valid, sut.tokens.valid2), strict=False):
+        started = _TokenTransaction(
+            csms,
+            sut,
+            actions,
+            evse_id=evse.id,
+            connector_id=evse.connectors[0].id,
+            id_token=id_token_of(token),
+        )
+        transactions.append(started)
+        await started.prepare()
+        with step(f"Before: EnergyTransferStarted on EVSE {evse.id} with idToken {token.id_token}"):
+            await started.energy_transfer_started()
+
+
 @case(
     "TC_C_49_CS",
     requirements=("C16.FR.02",),
@@ -1497,19 +1517,7 @@ async def test_TC_C_49_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
         transactions: list[CsTransaction] = []
         ok = False
         try:
-            for evse, token in zip(sut.evses[:2], (sut.tokens.valid, sut.tokens.valid2), strict=False):
-                started = _TokenTransaction(
-                    csms,
-                    sut,
-                    actions,
-                    evse_id=evse.id,
-                    connector_id=evse.connectors[0].id,
-                    id_token=id_token_of(token),
-                )
-                transactions.append(started)
-                await started.prepare()
-                with step(f"Before: EnergyTransferStarted on EVSE {evse.id} with idToken {token.id_token}"):
-                    await started.energy_transfer_started()
+            await _charging_on_two_evses(csms, sut, actions, transactions)
             _answer_master_pass(csms, sut, master, group)
             await _present(actions, master, transactions[0].evse_id, "the configured master pass idToken")
             with step("1-2: AuthorizeRequest; the OCTT answers Accepted with the MasterPassGroupId"):
@@ -1752,19 +1760,7 @@ async def _master_pass_with_ui(csms: HarnessCsms, sut: Any, actions: Any, *, all
         transactions: list[CsTransaction] = []
         ok = False
         try:
-            for evse, token in zip(sut.evses[:2], (sut.tokens.valid, sut.tokens.valid2), strict=False):
-                started = _TokenTransaction(
-                    csms,
-                    sut,
-                    actions,
-                    evse_id=evse.id,
-                    connector_id=evse.connectors[0].id,
-                    id_token=id_token_of(token),
-                )
-                transactions.append(started)
-                await started.prepare()
-                with step(f"Before: EnergyTransferStarted on EVSE {evse.id} with idToken {token.id_token}"):
-                    await started.energy_transfer_started()
+            await _charging_on_two_evses(csms, sut, actions, transactions)
             chosen = transactions if all_transactions else transactions[:1]
             others = [tx for tx in transactions if tx not in chosen]
             _answer_master_pass(csms, sut, master, group)
