@@ -7,21 +7,18 @@ once a connection with it succeeds), M05.FR.14 (fallback to the old root when th
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import ssl
 from pathlib import Path
 from typing import Any
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from ocpp.v201 import call
 
 from conformance.reference.station import StationConfig
 from conformance.reference.station.certificates import hash_data
 from conformance.transport.pki import TestPki, cross_signed, make_successor_root, make_test_pki
 from tests.reference.station.csms import TestCsms, running
+from tests.support import self_signed_pem
 
 CHECK = "SecurityCtrlr/AdditionalRootCertificateCheck"
 STATION = "CP-M05"
@@ -33,21 +30,7 @@ def _pem(path: Path) -> str:
 
 def _unrelated_root() -> str:
     """A valid self-signed root CA that the installed root did not sign (TC_M_09_CS)."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "unrelated root")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    return cert.public_bytes(serialization.Encoding.PEM).decode()
+    return self_signed_pem("unrelated root")
 
 
 def _server_context(pki: TestPki) -> ssl.SSLContext:

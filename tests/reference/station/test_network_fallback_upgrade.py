@@ -8,18 +8,14 @@ TC_B_49_CS's job against the running station. A05.FR.02 runs over real sockets a
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from ocpp.v201 import call
 
 from conformance.reference.station import StationConfig, network
 from conformance.reference.station.core import StationCore
 from conformance.reference.station.device_model import ComponentKey
 from tests.reference.station.csms import TestCsms, running
+from tests.support import self_signed_pem
 
 COMM = ComponentKey("OCPPCommCtrlr")
 MAIN, DEAD = "ws://127.0.0.1:9/main", "ws://127.0.0.1:9/dead"  # never dialled: no connection loop runs
@@ -67,21 +63,7 @@ def test_fallback_mutants() -> None:
 
 
 def _root() -> str:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "tc_a_20 root")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    return cert.public_bytes(serialization.Encoding.PEM).decode()
+    return self_signed_pem("tc_a_20 root")
 
 
 def test_last_csms_root_removable_and_no_upgrade_without_it() -> None:
