@@ -38,6 +38,17 @@ class RunningCsms:
         """Called in the CSMS thread for every frame (the sim's live log)."""
         self._loop.call_soon_threadsafe(self._core.listeners.append, listener)
 
+    def wait_disconnected(self, station_id: str, timeout: float = 5.0) -> None:
+        """Return once the CSMS has noticed that `station_id` is gone (its connection handler ended):
+        a station's own close completes before the CSMS side has cleaned up. TimeoutError otherwise."""
+
+        async def gone() -> None:
+            cp = self._core.stations.get(station_id)
+            if cp is not None:
+                await asyncio.wait_for(cp.closed.wait(), timeout)
+
+        asyncio.run_coroutine_threadsafe(gone(), self._loop).result(timeout + 1.0)
+
     def stop(self, timeout: float = 5.0) -> None:
         if self._http is not None:
             self._http.stop()

@@ -54,6 +54,7 @@ def test_boot_accepted_heartbeat_and_notifications(csms: RunningCsms) -> None:
             )
 
     run(scenario())
+    csms.wait_disconnected("CS1")  # the station's close completes before the CSMS has cleaned up
     state = csms.control.perform("get_state")
     st = state["stations"]["CS1"]
     assert st["bootStatus"] == "Accepted" and st["boots"][0]["request"] == BOOT
