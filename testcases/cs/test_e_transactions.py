@@ -1628,33 +1628,48 @@ async def test_TC_E_17_CS(csms: HarnessCsms, sut: Any, actions: Any, ocpp_settin
 async def test_TC_E_20_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     """E06(S2) + E10: TxStopPoint EVConnected, StopTxOnEVSideDisconnect false: an EV-side disconnect still
     ends the transaction (EVCommunicationLost, Idle, EVDisconnected)."""
-    await _ended_by_ev_side_disconnect(csms, sut, actions, ("EVDisconnected",), "E06.FR.02")
+    await _ended_by_ev_side_disconnect(
+        csms,
+        sut,
+        actions,
+        stop_point="EVConnected",
+        excluded=("EnergyTransfer", "PowerPathClosed"),
+        rule="E06.FR.02",
+        reasons=("EVDisconnected",),
+    )
 
 
 async def _ended_by_ev_side_disconnect(
-    csms: HarnessCsms, sut: Any, actions: Any, reasons: tuple[str, ...], rule_label: str
+    csms: HarnessCsms,
+    sut: Any,
+    actions: Any,
+    *,
+    stop_point: str,
+    excluded: tuple[str, ...],
+    rule: str,
+    reasons: tuple[str, ...],
+    reason_rule: str | None = None,
 ) -> None:
-    """TC_E_20_CS / TC_E_54_CS: TxStopPoint EVConnected (neither EnergyTransfer nor PowerPathClosed),
-    StopTxOnEVSideDisconnect false; an EV-side disconnect ends the transaction with one of `reasons`."""
+    """TC_E_20/37/54_CS: TxStopPoint `stop_point` alone (none of `excluded`), StopTxOnEVSideDisconnect false;
+    an EV-side disconnect ends the transaction (`rule`) with one of `reasons` (`reason_rule`, else `rule`)."""
     await cs_precondition_booted(csms, sut)
     settings = [
-        _point("TxStopPoint", "EVConnected"),
+        _point("TxStopPoint", stop_point),
         Setting("TxCtrlr", _STOP_ON_EV_SIDE, False, only_if_writable=True),
     ]
     async with configured(csms, settings):
-        await _require_points(csms, "TxStopPoint", ["EVConnected"], ("EnergyTransfer", "PowerPathClosed"))
+        await _require_points(csms, "TxStopPoint", [stop_point], excluded)
         tx = CsTransaction(csms, sut, actions)
         await tx.prepare()
         ok = False
         try:
             await _energy_transfer_suspended(tx)
             await _ev_side_disconnect(tx)
-            rule = "E06.FR.02"
             payload = await _ev_side_event(tx, rule, event_type="Ended")
             check_in(
                 payload.get("transactionInfo", {}).get("stoppedReason"),
                 reasons,
-                f"{rule_label}: transactionInfo.stoppedReason (step 1)",
+                f"{reason_rule or rule}: transactionInfo.stoppedReason (step 1)",
             )
             ok = True
         finally:
@@ -1672,31 +1687,15 @@ async def _ended_by_ev_side_disconnect(
 async def test_TC_E_37_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     """E06(S5): TxStopPoint PowerPathClosed, StopTxOnEVSideDisconnect false: an EV-side disconnect opens the
     power path: Ended, EVCommunicationLost, Idle, EVDisconnected or StoppedByEV."""
-    await cs_precondition_booted(csms, sut)
-    settings = [
-        _point("TxStopPoint", "PowerPathClosed"),
-        Setting("TxCtrlr", _STOP_ON_EV_SIDE, False, only_if_writable=True),
-    ]
-    async with configured(csms, settings):
-        await _require_points(
-            csms, "TxStopPoint", ["PowerPathClosed"], ("EnergyTransfer", "EVConnected", "DataSigned")
-        )
-        tx = CsTransaction(csms, sut, actions)
-        await tx.prepare()
-        ok = False
-        try:
-            await _energy_transfer_suspended(tx)
-            await _ev_side_disconnect(tx)
-            rule = "E06.FR.06"
-            payload = await _ev_side_event(tx, rule, event_type="Ended")
-            check_in(
-                payload.get("transactionInfo", {}).get("stoppedReason"),
-                ("EVDisconnected", "StoppedByEV"),
-                f"{rule}: transactionInfo.stoppedReason (step 1)",
-            )
-            ok = True
-        finally:
-            await _leave_idle(tx, ok, cable=True)
+    await _ended_by_ev_side_disconnect(
+        csms,
+        sut,
+        actions,
+        stop_point="PowerPathClosed",
+        excluded=("EnergyTransfer", "EVConnected", "DataSigned"),
+        rule="E06.FR.06",
+        reasons=("EVDisconnected", "StoppedByEV"),
+    )
 
 
 async def _deauthorize_case(
@@ -2111,5 +2110,14 @@ async def test_TC_E_54_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     """E06(S2) + E10 (DC, HFS-4, or ISO 15118): TxStopPoint EVConnected, StopTxOnEVSideDisconnect false: an
     EV-side disconnect ends the transaction (Ended, EVCommunicationLost, Idle, StoppedByEV or
     EVDisconnected)."""
-    reasons = ("StoppedByEV", "EVDisconnected")
-    await _ended_by_ev_side_disconnect(csms, sut, actions, reasons, "E06.FR.02 / E06.FR.15")
+    # Prerequisite: EVConnected, and neither EnergyTransfer nor PowerPathClosed.
+    await _ended_by_ev_side_disconnect(
+        csms,
+        sut,
+        actions,
+        stop_point="EVConnected",
+        excluded=("EnergyTransfer", "PowerPathClosed"),
+        rule="E06.FR.02",
+        reasons=("StoppedByEV", "EVDisconnected"),
+        reason_rule="E06.FR.02 / E06.FR.15",
+    )
