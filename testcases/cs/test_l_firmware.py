@@ -1127,6 +1127,37 @@ def _second_connector(sut: Any, tx: CsTransaction) -> tuple[int, int]:
     return others[0]
 
 
+@contextlib.asynccontextmanager
+async def _firmware_update_during_a_transaction(
+    csms: HarnessCsms, sut: Any, actions: Any, first: str
+) -> AsyncIterator[tuple[CsTransaction, CsTransaction, FirmwareUpdate]]:
+    """TC_L_12/14_CS before and steps 1-2: AllowNewSessionsPendingFirmwareUpdate true (if implemented), a
+    transaction in EnergyTransferStarted on `first`, a second connector prepared, and the UpdateFirmware
+    sent; yields (first transaction, second transaction, update). A failure leaves both connectors idle."""
+    good = firmware_material(sut).valid()
+    await cs_precondition_booted(csms, sut)
+    allow = setting("ChargingStation.AllowNewSessionsPendingFirmwareUpdate", True, only_if_writable=True)
+    async with configured(csms, [allow]):
+        tx = CsTransaction(csms, sut, actions)
+        evse_id, connector_id = _second_connector(sut, tx)
+        second = CsTransaction(csms, sut, actions, evse_id=evse_id, connector_id=connector_id)
+        await tx.prepare()
+        await second.prepare()
+        async with firmware_server(csms) as server:
+            try:
+                with step(f"Reusable State EnergyTransferStarted for {first}"):
+                    await tx.energy_transfer_started()
+                location = good.place(server, f"/firmware/ocpp-conformance-{VERSION}.bin")
+                update = await FirmwareUpdate.start(
+                    csms, sut, server, "1-2", firmware(location, good, await station_now(csms))
+                )
+                yield tx, second, update
+            except BaseException:
+                await _leave_idle(csms, actions, tx)
+                await _leave_idle(csms, actions, second)
+                raise
+
+
 @case(
     "TC_L_12_CS",
     requirements=("L01.FR.01", "L01.FR.06", "L01.FR.07", "L01.FR.10", "L01.FR.20"),
@@ -1140,36 +1171,17 @@ async def test_TC_L_12_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     tool validation, so it is required, before Downloading. No status beyond it may come before the second
     transaction has ended (step 8 follows step 7). "(If implemented)": a station that rejects the setting
     runs the case without it (C-20 makes the case applicable only where it is implemented)."""
-    good = firmware_material(sut).valid()
-    await cs_precondition_booted(csms, sut)
-    allow = setting("ChargingStation.AllowNewSessionsPendingFirmwareUpdate", True, only_if_writable=True)
-    async with configured(csms, [allow]):
-        tx = CsTransaction(csms, sut, actions)
-        evse_id, connector_id = _second_connector(sut, tx)
-        second = CsTransaction(csms, sut, actions, evse_id=evse_id, connector_id=connector_id)
-        await tx.prepare()
-        await second.prepare()
-        async with firmware_server(csms) as server:
-            try:
-                with step("Reusable State EnergyTransferStarted for <Configured connectorId>"):
-                    await tx.energy_transfer_started()
-                location = good.place(server, f"/firmware/ocpp-conformance-{VERSION}.bin")
-                update = await FirmwareUpdate.start(
-                    csms, sut, server, "1-2", firmware(location, good, await station_now(csms))
-                )
-                await update.status("3-4", "DownloadScheduled")
-                with step("5: Reusable State EnergyTransferStarted for <Configured second Connector>"):
-                    await second.energy_transfer_started()
-                await _parking_bay_unoccupied(csms, actions, tx, "6")
-                _no_download_before(csms, update, "6")
-                await _parking_bay_unoccupied(csms, actions, second, "7")
-                _no_download_before(csms, update, "7", _ended_at(csms, second))
-                await _downloads_after(update, 8)
-                await update.install(14)
-            except BaseException:
-                await _leave_idle(csms, actions, tx)
-                await _leave_idle(csms, actions, second)
-                raise
+    during = _firmware_update_during_a_transaction(csms, sut, actions, "<Configured connectorId>")
+    async with during as (tx, second, update):
+        await update.status("3-4", "DownloadScheduled")
+        with step("5: Reusable State EnergyTransferStarted for <Configured second Connector>"):
+            await second.energy_transfer_started()
+        await _parking_bay_unoccupied(csms, actions, tx, "6")
+        _no_download_before(csms, update, "6")
+        await _parking_bay_unoccupied(csms, actions, second, "7")
+        _no_download_before(csms, update, "7", _ended_at(csms, second))
+        await _downloads_after(update, 8)
+        await update.install(14)
 
 
 @case(
@@ -1184,45 +1196,26 @@ async def test_TC_L_14_CS(csms: HarnessCsms, sut: Any, actions: Any) -> None:
     Readings (TC_L_14_CS): step 11a's 30-60 s wait is sut.timeouts.no_message, as in TC_L_15_CS; no
     activation (InstallRebooting, Installed, a BootNotification) may come before the second transaction
     has ended, checked on the order the station's messages arrived in."""
-    good = firmware_material(sut).valid()
-    await cs_precondition_booted(csms, sut)
-    allow = setting("ChargingStation.AllowNewSessionsPendingFirmwareUpdate", True, only_if_writable=True)
-    async with configured(csms, [allow]):
-        tx = CsTransaction(csms, sut, actions)
-        evse_id, connector_id = _second_connector(sut, tx)
-        second = CsTransaction(csms, sut, actions, evse_id=evse_id, connector_id=connector_id)
-        await tx.prepare()
-        await second.prepare()
-        async with firmware_server(csms) as server:
+    during = _firmware_update_during_a_transaction(csms, sut, actions, "EVSEId 1 and ConnectorId 1")
+    async with during as (tx, second, update):
+        await update.status("3-4", "Downloading")
+        await update.status("5-6", "Downloaded")
+        await update.status("7-8", "SignatureVerified")
+        first = await update.status("9-10", "InstallScheduled", "Installing")
+        with step("11: Reusable State EnergyTransferStarted for <Configured second Connector>"):
             try:
-                with step("Reusable State EnergyTransferStarted for EVSEId 1 and ConnectorId 1"):
-                    await tx.energy_transfer_started()
-                location = good.place(server, f"/firmware/ocpp-conformance-{VERSION}.bin")
-                update = await FirmwareUpdate.start(
-                    csms, sut, server, "1-2", firmware(location, good, await station_now(csms))
-                )
-                await update.status("3-4", "Downloading")
-                await update.status("5-6", "Downloaded")
-                await update.status("7-8", "SignatureVerified")
-                first = await update.status("9-10", "InstallScheduled", "Installing")
-                with step("11: Reusable State EnergyTransferStarted for <Configured second Connector>"):
-                    try:
-                        await second.energy_transfer_started()
-                    except (ConformanceFailure, SutTimeout):
-                        _not_activated_before(csms, update, "11")  # an activation meanwhile is the cause
-                        raise
-                _not_activated_before(csms, update, "11")
-                if first == "Installing":
-                    await _not_activated(csms, sut, "11a")
-                await _parking_bay_unoccupied(csms, actions, tx, "12")
-                _not_activated_before(csms, update, "12")
-                await _parking_bay_unoccupied(csms, actions, second, "13")
-                _not_activated_before(csms, update, "13", _ended_at(csms, second))
-                await update.install(14, installing=first == "Installing")
-            except BaseException:
-                await _leave_idle(csms, actions, tx)
-                await _leave_idle(csms, actions, second)
+                await second.energy_transfer_started()
+            except (ConformanceFailure, SutTimeout):
+                _not_activated_before(csms, update, "11")  # an activation meanwhile is the cause
                 raise
+        _not_activated_before(csms, update, "11")
+        if first == "Installing":
+            await _not_activated(csms, sut, "11a")
+        await _parking_bay_unoccupied(csms, actions, tx, "12")
+        _not_activated_before(csms, update, "12")
+        await _parking_bay_unoccupied(csms, actions, second, "13")
+        _not_activated_before(csms, update, "13", _ended_at(csms, second))
+        await update.install(14, installing=first == "Installing")
 
 
 def _not_activated_before(
